@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every Debian package the build and the test suite need. Idempotent: apt-get skips what
+# is already there. Works as root, or as a normal user with sudo.
+set -euo pipefail
+
+packages=(
+  cmake g++ make pkg-config
+  libpcap-dev libgtest-dev nlohmann-json3-dev libcli11-dev
+  # libwireshark-dev does not pull in libglib2.0-dev, which its headers include.
+  libwireshark-dev libglib2.0-dev tshark
+  # Fuzzing (libFuzzer) and sanitizer builds.
+  clang libfuzzer-14-dev
+  # setpriv runs tshark as an unprivileged user: tshark run as root ignores plugin folders.
+  util-linux
+)
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+"${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
