@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Long fuzzing runs of the decoder targets, one after another, seeded from the real captures.
+#   bash fuzz/run.sh [SECONDS_PER_TARGET] [TARGET ...]     (default 600 s, all targets)
+# Crashes land in fuzz/artifacts/; turn each into a regression test before fixing it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-600}
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(framer arguments admin stream)
+
+CC=clang CXX=clang++ cmake -S . -B build-san -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DGEARWIRE_SANITIZE=ON -DGEARWIRE_FUZZ=ON >/dev/null
+cmake --build build-san -j"$(nproc)" --target make_corpus "${targets[@]/#/fuzz_}"
+corpus=build-san/fuzz/corpus
+build-san/fuzz/make_corpus "$corpus"
+mkdir -p fuzz/artifacts
+for t in "${targets[@]}"; do
+  work=build-san/fuzz/long-$t
+  mkdir -p "$work"
+  echo "== fuzz_$t for ${seconds}s"
+  build-san/fuzz/fuzz_"$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    -artifact_prefix=fuzz/artifacts/"$t"- "$work" "$corpus/$t" 2>&1 | grep -E '^(#[0-9]+ *DONE|stat::number_of_executed_units|==|SUMMARY)' || true
+done
