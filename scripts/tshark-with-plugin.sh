@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs tshark with the gearman plugin from this build: tshark-with-plugin.sh ARGS...
+#
+# WIRESHARK_PLUGIN_DIR=DIR makes tshark load DIR/4.0/epan/*.so instead of the global plugins, but
+# tshark ignores it when run as root, so as root this drops to `nobody` with a private HOME.
+# PLUGIN_DIR overrides the plugin folder (default: build/plugin/plugins, or $BUILD_DIR/plugin/plugins).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+plugin_dir=${PLUGIN_DIR:-$here/${BUILD_DIR:-build}/plugin/plugins}
+case $plugin_dir in /*) ;; *) plugin_dir=$PWD/$plugin_dir ;; esac
+if ! ls "$plugin_dir"/*/epan/gearman.so >/dev/null 2>&1; then
+  echo "tshark-with-plugin: no gearman.so under $plugin_dir (build first: cmake --build build)" >&2
+  exit 2
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  exec env WIRESHARK_PLUGIN_DIR="$plugin_dir" tshark "$@"
+fi
+
+# Root: run as nobody. Files named on the command line must be readable by nobody; copy the ones
+# that are not into the private HOME (and write -w outputs back afterwards is not supported).
+home=$(mktemp -d /tmp/tshark-plugin-home.XXXXXX)
+trap 'rm -rf "$home"' EXIT
+chmod 0755 "$home"
+args=()
+for a in "$@"; do
+  if [ -f "$a" ] && ! setpriv --reuid=nobody --regid=nogroup --clear-groups test -r "$a" 2>/dev/null; then
+    cp "$a" "$home/" && chmod 0644 "$home/$(basename "$a")"
+    args+=("$home/$(basename "$a")")
+  elif [ -e "$a" ] && [ "${a#/}" = "$a" ]; then
+    args+=("$PWD/$a")
+  else
+    args+=("$a")
+  fi
+done
+# The plugin folder must be readable by nobody too.
+if ! setpriv --reuid=nobody --regid=nogroup --clear-groups test -r "$plugin_dir" 2>/dev/null; then
+  mkdir -p "$home/plugins" && cp -r "$plugin_dir"/. "$home/plugins/" && chmod -R a+rX "$home/plugins"
+  plugin_dir=$home/plugins
+fi
+chown nobody:nogroup "$home"
+cd "$home"
+setpriv --reuid=nobody --regid=nogroup --clear-groups \
+  env -i PATH="$PATH" HOME="$home" LANG=C.UTF-8 WIRESHARK_PLUGIN_DIR="$plugin_dir" tshark "${args[@]}"
