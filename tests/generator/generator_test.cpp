@@ -1,0 +1,309 @@
+// The generator's promises: same seed, same bytes; every PDU decodes; the ground truth (counts and
+// exact latency percentiles) is what an independent reading of the capture finds.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "geargen/generator.h"
+#include "gearproto/arguments.h"
+#include "gearproto/stream_decoder.h"
+#include "pcap_streams.h"
+
+namespace {
+
+std::vector<std::string>& temp_files() {
+  static std::vector<std::string> v;
+  return v;
+}
+struct RemoveTempFiles : ::testing::Environment {
+  void TearDown() override {
+    for (const auto& p : temp_files()) std::remove(p.c_str());
+  }
+};
+const auto* const kCleanup = ::testing::AddGlobalTestEnvironment(new RemoveTempFiles);
+
+std::string temp_path(const std::string& name) {
+  std::string p = ::testing::TempDir() + "gearman-gen-" + std::to_string(::getpid()) + "-" + name;
+  temp_files().push_back(p);
+  return p;
+}
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct Generated {
+  std::string pcap, truth_path;
+  nlohmann::json truth;
+};
+Generated run(const geargen::Config& cfg, const std::string& tag) {
+  Generated g{temp_path(tag + ".pcap"), temp_path(tag + ".json"), {}};
+  geargen::generate(cfg, g.pcap, g.truth_path);
+  g.truth = nlohmann::json::parse(slurp(g.truth_path));
+  return g;
+}
+
+geargen::Config small(uint64_t seed = 7) {
+  geargen::Config c;
+  c.seed = seed;
+  c.jobs = 3000;
+  c.clients = 6;
+  c.workers = 10;
+  c.coalesce = 0.05;
+  c.batch = 0.2;
+  c.status = 0.1;
+  c.data = 0.1;
+  c.split = 0.1;
+  return c;
+}
+
+// One decoded PDU with the time of the segment that holds its last byte.
+struct Pdu {
+  uint32_t type;
+  gearproto::Magic magic;
+  std::string handle, function;
+  double time;
+};
+
+struct Collect : gearproto::MessageSink {
+  std::vector<gearproto::Message> msgs;
+  std::vector<std::string> raw;  // owned copies: views die with the chunk
+  uint64_t skipped = 0;
+  void on_message(const gearproto::Message& m) override { msgs.push_back(m); raw.emplace_back(m.raw); }
+  void on_skip(uint64_t, uint64_t len, gearproto::SkipReason, gearproto::FrameError) override { skipped += len; }
+};
+
+double time_at(const testsupport::Direction& d, uint64_t offset) {
+  auto it = std::upper_bound(d.segments.begin(), d.segments.end(), offset,
+                             [](uint64_t o, const testsupport::Segment& s) { return o < s.stream_offset; });
+  return it == d.segments.begin() ? 0 : std::prev(it)->time;
+}
+
+// Decodes one direction; fails the test on any skipped byte or frame error.
+std::vector<Pdu> decode(const testsupport::Direction& d) {
+  Collect sink;
+  gearproto::StreamDecoder dec;
+  dec.feed(d.bytes, sink);
+  dec.finish(sink);
+  EXPECT_EQ(sink.skipped, 0u);
+  std::vector<Pdu> out;
+  for (size_t i = 0; i < sink.msgs.size(); ++i) {
+    const auto& m = sink.msgs[i];
+    EXPECT_EQ(m.kind, gearproto::MessageKind::Binary);
+    EXPECT_EQ(m.error, gearproto::FrameError::None);
+    Pdu p{m.header.type, m.header.magic, {}, {}, time_at(d, m.offset + m.raw.size() - 1)};
+    // Arguments by hand from the owned copy: the first NUL-separated fields.
+    std::string data = sink.raw[i].substr(12);
+    const auto* info = m.header.info;
+    if (info) {
+      int hi = info->index_of(gearproto::Arg::Handle), fi = info->index_of(gearproto::Arg::Function);
+      size_t start = 0;
+      for (int a = 0; a < info->argc; ++a) {
+        size_t end = a + 1 == info->argc ? data.size() : data.find('\0', start);
+        if (end == std::string::npos) end = data.size();
+        if (a == hi) p.handle = data.substr(start, end - start);
+        if (a == fi) p.function = data.substr(start, end - start);
+        start = end + 1;
+        if (start > data.size()) break;
+      }
+    }
+    out.push_back(p);
+  }
+  return out;
+}
+
+struct Decoded {
+  std::map<std::string, uint64_t> count;  // "REQ SUBMIT_JOB" -> n
+  std::vector<std::pair<std::vector<Pdu>, std::vector<Pdu>>> conns;  // (to_server, to_client)
+  uint64_t frames_with_payload = 0;
+};
+Decoded decode_all(const std::string& pcap) {
+  Decoded out;
+  for (const auto& c : testsupport::read_tcp_connections(pcap, 4730)) {
+    EXPECT_TRUE(c.saw_syn);
+    EXPECT_EQ(c.server_port, 4730);
+    auto up = decode(c.to_server), down = decode(c.to_client);
+    for (auto* v : {&up, &down})
+      for (const Pdu& p : *v)
+        out.count[std::string(gearproto::magic_name(p.magic)) + " " + gearproto::packet_name(p.type)]++;
+    out.conns.push_back({std::move(up), std::move(down)});
+  }
+  return out;
+}
+
+TEST(Generator, SameSeedSameBytes) {
+  geargen::Config c = small();
+  c.loss = 0.01;
+  c.reorder = 0.01;
+  auto a = run(c, "a"), b = run(c, "b");
+  EXPECT_EQ(slurp(a.pcap), slurp(b.pcap));
+  EXPECT_EQ(slurp(a.truth_path), slurp(b.truth_path));
+  c.seed = 8;
+  auto d = run(c, "d");
+  EXPECT_NE(slurp(a.pcap), slurp(d.pcap));
+}
+
+TEST(Generator, TcpShapingLeavesTheJobTimelineAlone) {
+  geargen::Config c = small();
+  auto plain = run(c, "plain");
+  c.loss = 0.05;
+  c.reorder = 0.05;
+  c.split = 0.3;
+  c.mss = 200;
+  auto shaped = run(c, "shaped");
+  EXPECT_EQ(plain.truth, shaped.truth);
+  EXPECT_NE(slurp(plain.pcap), slurp(shaped.pcap));
+}
+
+void expect_counts_match(const Generated& g, const Decoded& d) {
+  const auto& j = g.truth["jobs"];
+  uint64_t total = j["total"], complete = j["complete"], fail = j["fail"], exception = j["exception"];
+  uint64_t bg = j["background"], submits = j["submits"], coalesced = j["coalesced_submits"];
+  EXPECT_EQ(total, complete + fail + exception + uint64_t(j["incomplete"]));
+  auto n = [&](const char* k) { auto it = d.count.find(k); return it == d.count.end() ? 0 : it->second; };
+  uint64_t sub = 0, sub_bg = 0;
+  for (const char* t : {"SUBMIT_JOB", "SUBMIT_JOB_HIGH", "SUBMIT_JOB_LOW"}) sub += n((std::string("REQ ") + t).c_str());
+  for (const char* t : {"SUBMIT_JOB_BG", "SUBMIT_JOB_HIGH_BG", "SUBMIT_JOB_LOW_BG"}) sub_bg += n((std::string("REQ ") + t).c_str());
+  EXPECT_EQ(sub + sub_bg, submits);
+  EXPECT_EQ(sub_bg, bg);
+  EXPECT_EQ(submits, total + coalesced);
+  EXPECT_EQ(n("RES JOB_CREATED"), submits);
+  EXPECT_EQ(n("RES JOB_ASSIGN") + n("RES JOB_ASSIGN_UNIQ"), total - 0);  // every job is assigned
+  EXPECT_EQ(n("REQ WORK_COMPLETE"), complete);
+  EXPECT_EQ(n("REQ WORK_EXCEPTION"), exception);
+  EXPECT_EQ(n("REQ WORK_FAIL"), fail);
+  // Forwarded results: one per foreground submit (coalesced submitters get the result too).
+  EXPECT_EQ(n("RES WORK_COMPLETE") + n("RES WORK_FAIL") + n("RES WORK_EXCEPTION"), submits - bg);
+  EXPECT_GT(n("RES NO_JOB"), 0u);
+  EXPECT_GT(n("REQ PRE_SLEEP"), 0u);
+  EXPECT_GT(n("RES NOOP"), 0u);
+  EXPECT_GT(n("REQ WORK_STATUS"), 0u);
+  EXPECT_GT(n("REQ WORK_DATA"), 0u);
+  EXPECT_GT(coalesced, 0u);
+}
+
+TEST(Generator, EveryPduDecodesAndCountsMatchTheTruth) {
+  geargen::Config c = small();
+  c.loss = 0.02;
+  c.reorder = 0.02;
+  c.mss = 300;  // large results cross segments
+  auto g = run(c, "counts");
+  Decoded d = decode_all(g.pcap);
+  EXPECT_EQ(d.conns.size(), size_t(c.clients + c.workers));
+  expect_counts_match(g, d);
+}
+
+TEST(Generator, NullLinkTypeDecodesToo) {
+  geargen::Config c = small(3);
+  c.null_link = true;
+  c.jobs = 500;
+  auto g = run(c, "null");
+  std::string bytes = slurp(g.pcap);
+  ASSERT_GE(bytes.size(), 24u);
+  EXPECT_EQ(uint8_t(bytes[20]), 0);  // DLT_NULL
+  expect_counts_match(g, decode_all(g.pcap));
+}
+
+// Nearest-rank percentile in milliseconds of microsecond samples.
+double rank_ms(std::vector<int64_t>& v, double p) {
+  std::sort(v.begin(), v.end());
+  size_t k = size_t(std::ceil(p / 100.0 * double(v.size())));
+  return v[std::max<size_t>(k, 1) - 1] / 1000.0;
+}
+
+TEST(Generator, LatencyTruthIsWhatTheCaptureShows) {
+  geargen::Config c = small(11);
+  c.stuck = 1;
+  auto g = run(c, "latency");
+  Decoded d = decode_all(g.pcap);
+  struct J { std::string fn; double submit = -1, created = -1, assign = -1, end = -1, delivered = -1; bool bg = false; int owner = -1; };
+  std::map<std::string, J> jobs;
+  // Client connections: pair submits with JOB_CREATED in order; the first submit of a handle owns it.
+  for (size_t ci = 0; ci < d.conns.size(); ++ci) {
+    auto& [up, down] = d.conns[ci];
+    std::vector<const Pdu*> subs, created;
+    for (auto& p : up) if (p.function.size() && gearproto::packet_info(p.type)->job_role == gearproto::JobRole::Submit) subs.push_back(&p);
+    for (auto& p : down) if (p.type == gearproto::JOB_CREATED) created.push_back(&p);
+    ASSERT_EQ(subs.size(), created.size());
+    for (size_t i = 0; i < subs.size(); ++i) {
+      J& j = jobs[created[i]->handle];
+      if (j.owner < 0 || subs[i]->time < j.submit) {
+        j.fn = subs[i]->function;
+        j.submit = subs[i]->time;
+        j.created = created[i]->time;
+        j.bg = gearproto::packet_info(subs[i]->type)->background;
+        j.owner = int(ci);
+      }
+    }
+  }
+  for (size_t ci = 0; ci < d.conns.size(); ++ci) {
+    auto& [up, down] = d.conns[ci];
+    for (auto& p : down)
+      if (p.type == gearproto::JOB_ASSIGN || p.type == gearproto::JOB_ASSIGN_UNIQ) jobs[p.handle].assign = p.time;
+    for (auto& p : up)
+      if (p.magic == gearproto::Magic::Req && gearproto::packet_info(p.type)->job_role == gearproto::JobRole::Terminal &&
+          jobs[p.handle].end < 0)
+        jobs[p.handle].end = p.time;
+  }
+  for (size_t ci = 0; ci < d.conns.size(); ++ci)
+    for (auto& p : d.conns[ci].second)
+      if (gearproto::packet_info(p.type)->job_role == gearproto::JobRole::Terminal && jobs[p.handle].owner == int(ci) &&
+          jobs[p.handle].delivered < 0)
+        jobs[p.handle].delivered = p.time;
+
+  std::map<std::string, std::vector<int64_t>> q, r, t;
+  std::map<std::string, uint64_t> incomplete;
+  auto us = [](double a, double b) { return int64_t(std::llround((b - a) * 1e6)); };
+  for (auto& [h, j] : jobs) {
+    ASSERT_GE(j.owner, 0) << h;
+    q[j.fn].push_back(us(j.created, j.assign));
+    if (j.end < 0) { incomplete[j.fn]++; continue; }
+    r[j.fn].push_back(us(j.assign, j.end));
+    if (!j.bg) t[j.fn].push_back(us(j.submit, j.delivered));
+  }
+  EXPECT_GT(uint64_t(g.truth["jobs"]["incomplete"]), 0u);
+  ASSERT_EQ(g.truth["functions"].size(), q.size());
+  for (const auto& f : g.truth["functions"]) {
+    std::string name = f["name"];
+    SCOPED_TRACE(name);
+    EXPECT_EQ(uint64_t(f["incomplete"]), incomplete[name]);
+    for (auto [key, v] : {std::pair{"queue_ms", &q[name]}, {"run_ms", &r[name]}, {"total_ms", &t[name]}}) {
+      SCOPED_TRACE(key);
+      ASSERT_EQ(uint64_t(f[key]["count"]), v->size());
+      EXPECT_NEAR(double(f[key]["p50"]), rank_ms(*v, 50), 1e-9);
+      EXPECT_NEAR(double(f[key]["p90"]), rank_ms(*v, 90), 1e-9);
+      EXPECT_NEAR(double(f[key]["p99"]), rank_ms(*v, 99), 1e-9);
+      EXPECT_NEAR(double(f[key]["min"]), rank_ms(*v, 0), 1e-9);
+      EXPECT_NEAR(double(f[key]["max"]), rank_ms(*v, 100), 1e-9);
+    }
+  }
+}
+
+TEST(Generator, FunctionSpecParses) {
+  auto f = geargen::parse_functions("a:w=2:q=1/0.5:r=3:fail=0.1:exc=0.2:bg=0.3:payload=10:result=20;b");
+  ASSERT_EQ(f.size(), 2u);
+  EXPECT_EQ(f[0].name, "a");
+  EXPECT_DOUBLE_EQ(f[0].weight, 2);
+  EXPECT_DOUBLE_EQ(f[0].queue.median_ms, 1);
+  EXPECT_DOUBLE_EQ(f[0].queue.sigma, 0.5);
+  EXPECT_DOUBLE_EQ(f[0].run.median_ms, 3);
+  EXPECT_DOUBLE_EQ(f[0].run.sigma, 0);
+  EXPECT_EQ(f[0].result, 20u);
+  EXPECT_EQ(f[1].name, "b");
+  EXPECT_THROW(geargen::parse_functions("a:zzz=1"), std::invalid_argument);
+  EXPECT_THROW(geargen::parse_functions("a:fail=0.8:exc=0.8"), std::invalid_argument);
+  EXPECT_THROW(geargen::parse_functions(""), std::invalid_argument);
+}
+
+}  // namespace
