@@ -146,6 +146,7 @@ struct PduData {
   // first-pass facts for the tap and the second pass
   bool job_end_here;       // this PDU ended the job (worker's first terminal packet)
   bool job_created_here;   // first JOB_CREATED of the job
+  bool job_result_here;    // first terminal packet delivered to the client
 };
 
 // Requests that wait for an answer, oldest first.
@@ -186,6 +187,7 @@ struct TapRecord {
   double response_ms;  // < 0 when none
   const Job* job_end;  // set on the PDU that ended a job
   const Job* job_created;
+  const Job* job_result;   // set on the PDU that delivered the result to the client
   bool error_packet;
 };
 
@@ -216,6 +218,9 @@ char* preview(wmem_allocator_t* pool, Bytes b) {
   return out;
 }
 
+// For the Info column: like to_cstr, with tabs shown as spaces (admin rows are tab-separated).
+char* to_col(wmem_allocator_t* pool, Bytes b);
+
 char* to_cstr(wmem_allocator_t* pool, Bytes b) {
   // Strings from the wire for columns and keys: NULs and control characters made visible.
   char* out = static_cast<char*>(wmem_alloc(pool, b.size() + 1));
@@ -224,6 +229,13 @@ char* to_cstr(wmem_allocator_t* pool, Bytes b) {
     out[i] = (c >= 0x20 && c != 0x7f) ? static_cast<char>(c) : '.';
   }
   out[b.size()] = '\0';
+  return out;
+}
+
+char* to_col(wmem_allocator_t* pool, Bytes b) {
+  char* out = to_cstr(pool, b);
+  for (size_t i = 0; i < b.size(); ++i)
+    if (b[i] == '\t') out[i] = ' ';
   return out;
 }
 
@@ -476,6 +488,7 @@ void track_binary(ConvData* cd, packet_info* pinfo, PduData* pd, const gearproto
       } else if (!j->result_frame) {  // delivered to the client
         j->result_frame = pinfo->num;
         j->result_ts = pinfo->abs_ts;
+        pd->job_result_here = true;
       }
       break;
     }
@@ -629,6 +642,7 @@ int dissect_binary(tvbuff_t* tvb, packet_info* pinfo, proto_tree* pdu_tree, prot
             second_pass && pd->job_created_here && !pd->job->background);
     if (pd->job_end_here) tr->job_end = pd->job;
     if (pd->job_created_here) tr->job_created = pd->job;
+    if (pd->job_result_here) tr->job_result = pd->job;
   }
   return caplen;
 }
@@ -671,7 +685,7 @@ int dissect_text(tvbuff_t* tvb, packet_info* pinfo, proto_tree* pdu_tree, proto_
     tr->admin_command = static_cast<guint8>(r.command);
     const char* cname = admin_command_name(r.command);
     proto_item_append_text(pdu_item, ", admin command: %s", cname);
-    col_append_sep_fstr(pinfo->cinfo, COL_INFO, "; ", "admin command: %s", to_cstr(pinfo->pool, line.substr(0, 80)));
+    col_append_sep_fstr(pinfo->cinfo, COL_INFO, "; ", "admin command: %s", to_col(pinfo->pool, line.substr(0, 80)));
     proto_item* ci = proto_tree_add_string(pdu_tree, hf_mgr_cmd, tvb, offset_in(all, r.verb),
                                            static_cast<int>(r.verb.size()), cname);
     for (int i = 0; i < r.argc; ++i)
@@ -721,7 +735,7 @@ int dissect_text(tvbuff_t* tvb, packet_info* pinfo, proto_tree* pdu_tree, proto_
   proto_item_append_text(pdu_item, ", admin reply (%s): %s", admin_command_name(asked), kind);
   if (pd->admin_first)
     col_append_sep_fstr(pinfo->cinfo, COL_INFO, "; ", "admin reply (%s): %s", admin_command_name(asked),
-                        to_cstr(pinfo->pool, line.substr(0, 60)));
+                        to_col(pinfo->pool, line.substr(0, 60)));
   proto_item* ki = proto_tree_add_string(pdu_tree, hf_admin_reply_kind, tvb, 0, line_len, kind);
   proto_item_set_generated(ki);
   if (pd->admin_matched) {
@@ -951,7 +965,8 @@ tap_packet_status gearman_stats_packet(stats_tree* st, packet_info* /*pinfo*/, e
     const Job* j = tr->job_end;
     tick_stat_node(st, st_outcomes, 0, TRUE);
     tick_stat_node(st, outcome_name(j->outcome), st_node_outcomes, FALSE);
-    int n = tick_stat_node(st, j->function && *j->function ? j->function : "(unknown)", st_node_jobs, TRUE);
+    // The function's node counts jobs (ticked when created); its children count outcomes.
+    int n = increase_stat_node(st, j->function && *j->function ? j->function : "(unknown)", st_node_jobs, TRUE, 0);
     tick_stat_node(st, outcome_name(j->outcome), n, FALSE);
     if (j->created_frame && j->assign_frame)
       avg_stat_node_add_value_float(st, "queue time", st_node_jobtimes, FALSE,
@@ -959,6 +974,12 @@ tap_packet_status gearman_stats_packet(stats_tree* st, packet_info* /*pinfo*/, e
     if (j->assign_frame)
       avg_stat_node_add_value_float(st, "run time", st_node_jobtimes, FALSE,
                                     static_cast<float>(delta_ms(j->assign_ts, j->end_ts)));
+  }
+  if (tr->job_result) {
+    const Job* j = tr->job_result;
+    if (j->submit_frame)
+      avg_stat_node_add_value_float(st, "total time", st_node_jobtimes, FALSE,
+                                    static_cast<float>(delta_ms(j->submit_ts, j->result_ts)));
   }
   return TAP_PACKET_REDRAW;
 }

@@ -1,0 +1,229 @@
+// Writes small crafted captures for the plugin tests: make_pcaps OUTDIR
+// Each capture is a handful of TCP connections (no handshakes; tshark does not need them) whose
+// payloads come from gearproto's encoder, plus a manifest with the expected packet counts.
+#include <cstdio>
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "gearproto/encoder.h"
+#include "gearproto/framer.h"
+#include "gearproto/packet_table.h"
+
+using namespace gearproto;
+
+namespace {
+
+struct Endpoint { uint32_t ip; uint16_t port; };
+
+struct Conn {
+  Endpoint a, b;  // a = client/worker, b = server
+  uint32_t seq_a = 1000, seq_b = 5000;
+};
+
+class Pcap {
+ public:
+  explicit Pcap(const std::string& path) : f_(std::fopen(path.c_str(), "wb")) {
+    const uint32_t magic = 0xa1b2c3d4;
+    const uint16_t vmaj = 2, vmin = 4;
+    const int32_t zone = 0;
+    const uint32_t sig = 0, snap = 262144, link = 1;
+    std::fwrite(&magic, 4, 1, f_); std::fwrite(&vmaj, 2, 1, f_); std::fwrite(&vmin, 2, 1, f_);
+    std::fwrite(&zone, 4, 1, f_); std::fwrite(&sig, 4, 1, f_); std::fwrite(&snap, 4, 1, f_);
+    std::fwrite(&link, 4, 1, f_);
+  }
+  ~Pcap() { if (f_) std::fclose(f_); }
+
+  // Sends `payload` in one segment from a (to_server) or b.
+  void send(Conn& c, bool to_server, const std::string& payload, uint32_t advance_us = 1000) {
+    usec_ += advance_us;
+    const Endpoint& s = to_server ? c.a : c.b;
+    const Endpoint& d = to_server ? c.b : c.a;
+    uint32_t& seq = to_server ? c.seq_a : c.seq_b;
+    const uint32_t ack = to_server ? c.seq_b : c.seq_a;
+    std::string pkt;
+    // Ethernet
+    pkt.append("\x00\x00\x00\x00\x00\x02\x00\x00\x00\x00\x00\x01\x08\x00", 14);
+    // IPv4
+    const uint16_t total = static_cast<uint16_t>(20 + 20 + payload.size());
+    unsigned char ip[20] = {0x45, 0, static_cast<unsigned char>(total >> 8), static_cast<unsigned char>(total & 0xff),
+                            0, 0, 0x40, 0, 64, 6, 0, 0};
+    put32(ip + 12, s.ip); put32(ip + 16, d.ip);
+    uint32_t sum = 0;
+    for (int i = 0; i < 20; i += 2) sum += (ip[i] << 8) | ip[i + 1];
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    const uint16_t cs = static_cast<uint16_t>(~sum);
+    ip[10] = static_cast<unsigned char>(cs >> 8); ip[11] = static_cast<unsigned char>(cs & 0xff);
+    pkt.append(reinterpret_cast<char*>(ip), 20);
+    // TCP (checksum 0: tshark does not verify by default)
+    unsigned char tcp[20] = {};
+    tcp[0] = static_cast<unsigned char>(s.port >> 8); tcp[1] = static_cast<unsigned char>(s.port & 0xff);
+    tcp[2] = static_cast<unsigned char>(d.port >> 8); tcp[3] = static_cast<unsigned char>(d.port & 0xff);
+    put32(tcp + 4, seq); put32(tcp + 8, ack);
+    tcp[12] = 0x50; tcp[13] = 0x18; tcp[14] = 0xff; tcp[15] = 0xff;
+    pkt.append(reinterpret_cast<char*>(tcp), 20);
+    pkt += payload;
+    seq += static_cast<uint32_t>(payload.size());
+    const uint32_t sec = 1700000000 + usec_ / 1000000, us = usec_ % 1000000;
+    const uint32_t len = static_cast<uint32_t>(pkt.size());
+    std::fwrite(&sec, 4, 1, f_); std::fwrite(&us, 4, 1, f_);
+    std::fwrite(&len, 4, 1, f_); std::fwrite(&len, 4, 1, f_);
+    std::fwrite(pkt.data(), 1, pkt.size(), f_);
+  }
+
+ private:
+  static void put32(unsigned char* p, uint32_t v) {
+    p[0] = static_cast<unsigned char>(v >> 24); p[1] = static_cast<unsigned char>(v >> 16);
+    p[2] = static_cast<unsigned char>(v >> 8); p[3] = static_cast<unsigned char>(v);
+  }
+  std::FILE* f_;
+  uint64_t usec_ = 0;
+};
+
+uint32_t ip(int a, int b, int c, int d) { return (uint32_t(a) << 24) | (uint32_t(b) << 16) | (uint32_t(c) << 8) | uint32_t(d); }
+
+// Counts packets by type name for the manifest.
+struct Counter {
+  std::map<std::string, int> by_type;
+  int binary_total = 0;
+  void add(const std::string& bytes) {
+    size_t off = 0;
+    while (off + kHeaderSize <= bytes.size()) {
+      Header h;
+      parse_header(Bytes(bytes.data() + off, kHeaderSize), Limits{}, h);
+      by_type[packet_name(h.type)]++;
+      binary_total++;
+      off += kHeaderSize + h.length;
+    }
+  }
+  void write(const std::string& path, const std::string& capture, uint16_t port, int jobs_total, int complete,
+             int fail, int exception) {
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    std::fprintf(f, "{\"capture\": \"%s\", \"server\": {\"address\": \"10.0.0.2\", \"port\": %u},\n", capture.c_str(), port);
+    std::fprintf(f, " \"packets\": {\"binary_total\": %d, \"by_type\": {", binary_total);
+    bool first = true;
+    for (auto& [k, v] : by_type) { std::fprintf(f, "%s\"%s\": %d", first ? "" : ", ", k.c_str(), v); first = false; }
+    std::fprintf(f, "}},\n \"jobs\": {\"total\": %d, \"complete\": %d, \"fail\": %d, \"exception\": %d}}\n", jobs_total,
+                 complete, fail, exception);
+    std::fclose(f);
+  }
+};
+
+// A normal session: worker + client + admin, several PDUs per segment, one PDU split in two.
+void basic(const std::string& dir, uint16_t port, const char* name) {
+  Pcap p(dir + "/" + name + ".pcap");
+  Counter n;
+  Conn worker{{ip(10, 0, 0, 3), 40001}, {ip(10, 0, 0, 2), port}};
+  Conn client{{ip(10, 0, 0, 1), 40000}, {ip(10, 0, 0, 2), port}};
+  auto send = [&](Conn& c, bool up, const std::string& s, uint32_t us = 1000) { n.add(s); p.send(c, up, s, us); };
+
+  send(worker, true, make_request(CAN_DO, {"reverse"}) + make_request(CAN_DO, {"fail"}));
+  send(worker, true, make_request(SET_CLIENT_ID, {"worker-1"}));
+  send(worker, true, make_request(PRE_SLEEP));
+  send(client, true, make_request(OPTION_REQ, {"exceptions"}));
+  send(client, false, make_response(OPTION_RES, {"exceptions"}));
+  send(client, true, make_request(ECHO_REQ, {std::string("ping\0pong", 9)}));
+  send(client, false, make_response(ECHO_RES, {std::string("ping\0pong", 9)}));
+  send(client, true, make_request(SUBMIT_JOB, {"reverse", "u-1", "hello world"}));
+  send(client, false, make_response(JOB_CREATED, {"H:gm:1"}), 2000);
+  send(worker, false, make_response(NOOP));
+  send(worker, true, make_request(GRAB_JOB_UNIQ));
+  send(worker, false, make_response(JOB_ASSIGN_UNIQ, {"H:gm:1", "reverse", "u-1", "hello world"}), 5000);
+  send(worker, true, make_request(WORK_STATUS, {"H:gm:1", "1", "2"}), 3000);
+  send(worker, true, make_request(WORK_COMPLETE, {"H:gm:1", "dlrow olleh"}), 7000);
+  // Both forwarded packets in one segment to the client.
+  send(client, false, make_response(WORK_STATUS, {"H:gm:1", "1", "2"}) + make_response(WORK_COMPLETE, {"H:gm:1", "dlrow olleh"}));
+  // A second job that fails, submitted with a payload split over two segments.
+  std::string big = make_request(SUBMIT_JOB_HIGH, {"fail", "u-2", std::string(3000, 'x')});
+  n.add(big);
+  p.send(client, true, big.substr(0, 1400));
+  p.send(client, true, big.substr(1400));
+  send(client, true, make_request(SUBMIT_JOB_BG, {"reverse", "u-3", "bg"}));
+  send(client, false, make_response(JOB_CREATED, {"H:gm:2"}) + make_response(JOB_CREATED, {"H:gm:3"}));
+  send(worker, true, make_request(GRAB_JOB));
+  send(worker, false, make_response(JOB_ASSIGN, {"H:gm:2", "fail", std::string(3000, 'x')}));
+  send(worker, true, make_request(WORK_FAIL, {"H:gm:2"}));
+  send(client, false, make_response(WORK_FAIL, {"H:gm:2"}));
+  send(client, true, make_request(GET_STATUS, {"H:gm:3"}));
+  send(client, false, make_response(STATUS_RES, {"H:gm:3", "1", "0", "0", "0"}));
+  send(worker, true, make_request(GRAB_JOB));
+  send(worker, false, make_response(JOB_ASSIGN, {"H:gm:3", "reverse", "bg"}));
+  send(worker, true, make_request(WORK_EXCEPTION, {"H:gm:3", "boom"}));
+  send(worker, true, make_request(GRAB_JOB));
+  send(worker, false, make_response(NO_JOB));
+  send(client, true, make_request(SUBMIT_JOB, {"nosuch", "u-4", "x"}));
+  send(client, false, make_response(ERROR, {"NO_SUCH_FUNCTION", "no worker for nosuch"}));
+  n.write(dir + "/" + name + ".manifest.json", std::string(name) + ".pcap", port, 3, 1, 1, 1);
+}
+
+void admin(const std::string& dir) {
+  Pcap p(dir + "/admin.pcap");
+  Conn c{{ip(10, 0, 0, 5), 40005}, {ip(10, 0, 0, 2), 4730}};
+  std::string s;
+  auto line = [&](const char* l) { std::string o; append_admin_line(o, l, false); return o; };
+  p.send(c, true, line("status"));
+  p.send(c, false, line("reverse\t2\t1\t3") + line("fail\t0\t0\t1") + line("."));
+  p.send(c, true, line("workers"));
+  p.send(c, false, line("33 10.0.0.3 worker-1 : reverse fail") + line("34 10.0.0.1 - :") + line("."));
+  p.send(c, true, line("version"));
+  p.send(c, false, line("OK 1.1.19"));
+  p.send(c, true, line("bogus command"));
+  p.send(c, false, line("ERR UNKNOWN_COMMAND Unknown+server+command"));
+  // A command split over two segments, then binary and text in one segment.
+  p.send(c, true, "priority");
+  p.send(c, true, "status\n");
+  p.send(c, false, line("reverse\t1\t2\t3\t4") + line("."));
+  p.send(c, true, make_request(ECHO_REQ, {"hi"}) + line("show jobs"));
+  p.send(c, false, make_response(ECHO_RES, {"hi"}) + line("H:gm:9\t0\t0\t1") + line("."));
+}
+
+void broken(const std::string& dir) {
+  Pcap p(dir + "/broken.pcap");
+  Conn c{{ip(10, 0, 0, 7), 40007}, {ip(10, 0, 0, 2), 4730}};
+  std::string s;
+  // Garbage that starts with NUL, then a valid packet in the same segment.
+  s = std::string("\0XYZ\0\0\0\1garbage!", 16) + make_request(CAN_DO, {"ok"});
+  p.send(c, true, s);
+  s.clear(); append_raw(s, Bytes("\0REQ", 4), 99, 0);  // unknown type
+  p.send(c, true, s);
+  s.clear(); append_raw(s, Bytes("\0REQ", 4), JOB_CREATED, 6, "H:gm:5");  // magic not allowed
+  p.send(c, true, s);
+  s.clear(); append_raw(s, Bytes("\0REQ", 4), SUBMIT_JOB, 7, "reverse");  // missing arguments
+  p.send(c, true, s);
+  p.send(c, false, make_response(JOB_CREATED, {std::string(80, 'h')}));  // handle too long, no request
+  p.send(c, true, make_request(WORK_STATUS, {"H:gm:1", "x", "2"}));  // bad number
+  s.clear(); append_raw(s, Bytes("\0REQ", 4), ECHO_REQ, 0x7fffffff);  // oversize
+  p.send(c, true, s);
+  p.send(c, true, make_request(WORK_WARNING, {"H:gm:1", "careful"}));
+}
+
+// Not Gearman, on the port the heuristic capture uses: must not be claimed.
+void not_gearman(const std::string& dir) {
+  Pcap p(dir + "/not-gearman.pcap");
+  Conn http{{ip(10, 0, 0, 8), 40008}, {ip(10, 0, 0, 9), 7003}};
+  p.send(http, true, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  p.send(http, false, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+  Conn mc{{ip(10, 0, 0, 8), 40009}, {ip(10, 0, 0, 9), 7004}};
+  p.send(mc, true, "version\r\n");
+  p.send(mc, false, "VERSION 1.6.9\r\n");
+  p.send(mc, true, "get foo\r\n");
+  Conn tls{{ip(10, 0, 0, 8), 40010}, {ip(10, 0, 0, 9), 7005}};
+  p.send(tls, true, std::string("\x16\x03\x01\x00\x05\x01\x00\x00\x01\x00", 10));
+  Conn mcb{{ip(10, 0, 0, 8), 40011}, {ip(10, 0, 0, 9), 7006}};  // memcached binary GET
+  p.send(mcb, true, std::string("\x80\x00\x00\x03\x00\x00\x00\x00\x00\x00\x00\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" "foo", 27));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) { std::fprintf(stderr, "usage: make_pcaps OUTDIR\n"); return 2; }
+  std::string dir = argv[1];
+  basic(dir, 4730, "basic");
+  basic(dir, 7003, "heuristic-7003");
+  admin(dir);
+  broken(dir);
+  not_gearman(dir);
+  return 0;
+}

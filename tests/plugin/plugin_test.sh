@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# Plugin tests, one case per ctest test: plugin_test.sh CASE
+# Runs tshark with the plugin (scripts/tshark-with-plugin.sh: as nobody when root) over crafted
+# captures (made by make_pcaps into $PCAP_DIR) and over every captures/*.pcap with a manifest.
+# Environment: SRC_DIR, BUILD_DIR (the cmake build), PCAP_DIR, MAKE_PCAPS.
+set -uo pipefail
+case_name=${1:?case}
+SRC_DIR=${SRC_DIR:?}
+BUILD_DIR=${BUILD_DIR:?}
+PCAP_DIR=${PCAP_DIR:?}
+export PLUGIN_DIR=$BUILD_DIR/plugin/plugins
+WRAP=$SRC_DIR/scripts/tshark-with-plugin.sh
+CAPTURES=$SRC_DIR/captures
+
+failures=0
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+pass() { echo "ok: $*"; }
+ours() { bash "$WRAP" "$@"; }
+# The stock tshark: only the built-in dissector (our plugin is not in the global plugin folder).
+builtin() { tshark "$@" 2>/dev/null; }
+count() { grep -c . || true; }
+
+# Clean captures: everything in captures/ whose name does not say it is damaged, plus ours.
+clean_captures() {
+  ls "$PCAP_DIR"/basic.pcap "$PCAP_DIR"/admin.pcap "$PCAP_DIR"/heuristic-7003.pcap
+  for m in "$CAPTURES"/*.manifest.json; do
+    [ -f "$m" ] || continue
+    p=${m%.manifest.json}.pcap
+    [ -f "$p" ] || continue
+    case $(basename "$p") in *corrupt*|*broken*|*garbage*|*malformed*|*truncat*|*damaged*|*fuzz*) continue ;; esac
+    echo "$p"
+  done
+}
+manifests() {
+  ls "$PCAP_DIR"/*.manifest.json
+  ls "$CAPTURES"/*.manifest.json 2>/dev/null || true
+}
+# Extra tshark arguments for a capture whose server port is not 4730 (the heuristic test checks
+# that case without them).
+port_args() {
+  local m=${1%.pcap}.manifest.json port
+  [ -f "$m" ] || return 0
+  port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("server",{}).get("port",4730))' "$m")
+  [ "$port" = 4730 ] || echo "-d tcp.port==$port,gearman"
+}
+
+case $case_name in
+startup)
+  err=$(ours -G plugins 2>&1 >/dev/null)
+  [ -z "$err" ] && pass "nothing on stderr at start" || fail "stderr at start: $err"
+  ours -G plugins 2>/dev/null | grep -q '^gearman.so' && pass "plugin listed" || fail "gearman.so not in -G plugins"
+  err=$(ours -r "$PCAP_DIR/basic.pcap" 2>&1 >/dev/null)
+  [ -z "$err" ] && pass "nothing on stderr reading a capture" || fail "stderr: $err"
+  proto=$(ours -r "$PCAP_DIR/basic.pcap" -T fields -e _ws.col.Protocol -Y "frame.number==1" 2>/dev/null)
+  [ "$proto" = Gearman ] && pass "Protocol column" || fail "Protocol column is '$proto'"
+  ;;
+fields)
+  fields=$(ours -G fields 2>/dev/null)
+  for f in gearman.pkt_type:FT_UINT32 gearman.type:FT_STRING gearman.func.name:FT_STRING gearman.job.handle:FT_STRING \
+           gearman.payload:FT_BYTES gearman.status.numerator:FT_UINT64 gearman.status.known:FT_UINT32 \
+           gearman.request_in:FT_FRAMENUM gearman.response_in:FT_FRAMENUM gearman.response_time:FT_RELATIVE_TIME \
+           gearman.job.queue_time:FT_RELATIVE_TIME gearman.job.run_time:FT_RELATIVE_TIME \
+           gearman.job.total_time:FT_RELATIVE_TIME gearman.admin.total:FT_UINT64 gearman.mgr_cmd:FT_STRING; do
+    name=${f%%:*} type=${f##*:}
+    # The first registration of a name is the one filters use: it must have our type.
+    got=$(printf '%s\n' "$fields" | awk -F'\t' -v n="$name" '$1=="F" && $3==n {print $4; exit}')
+    [ "$got" = "$type" ] && pass "$name is $type" || fail "$name is '$got', want $type"
+  done
+  n=$(ours -r "$PCAP_DIR/basic.pcap" -Y 'gearman.status.numerator == 1 && gearman.func.name == "reverse" || gearman.payload contains "dlrow"' 2>/dev/null | count)
+  [ "$n" -ge 2 ] && pass "gearman.* filters work ($n frames)" || fail "filters matched $n frames"
+  n=$(ours -r "$PCAP_DIR/basic.pcap" -Y 'gearman.pkt_type == 7' 2>/dev/null | count)
+  [ "$n" = 2 ] && pass "gearman.pkt_type == 7 (SUBMIT_JOB) matches 2" || fail "gearman.pkt_type == 7 matched $n"
+  ;;
+counts)
+  for m in $(manifests); do
+    p=$(dirname "$m")/$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["capture"])' "$m")
+    [ -f "$p" ] || { fail "$m names a missing capture"; continue; }
+    ours -r "$p" $(port_args "$p") -2 -T fields -E occurrence=a -E aggregator=, -e gearman.type -e gearman.mgr_cmd \
+      -e gearman.admin.reply -Y gearman 2>/dev/null >"$PCAP_DIR/fields.txt"
+    if python3 - "$m" "$PCAP_DIR/fields.txt" <<'EOF'
+import collections, json, sys
+m = json.load(open(sys.argv[1]))
+types, cmds, replies = collections.Counter(), 0, 0
+for line in open(sys.argv[2]):
+    cols = line.rstrip("\n").split("\t")
+    for t in filter(None, cols[0].split(",")):
+        types[t] += 1
+    cmds += len(list(filter(None, cols[1].split(",")))) if len(cols) > 1 else 0
+    replies += len(list(filter(None, cols[2].split(",")))) if len(cols) > 2 else 0
+want = {k: v for k, v in m["packets"]["by_type"].items() if v}
+ok = dict(types) == want
+if "binary_total" in m["packets"]:
+    ok = ok and sum(types.values()) == m["packets"]["binary_total"]
+for key, got in (("admin_commands", cmds), ("admin_reply_lines", replies)):
+    if key in m["packets"] and m["packets"][key] != got:
+        print(f"{key}: got {got}, want {m['packets'][key]}"); ok = False
+if not ok:
+    print("by_type got ", dict(sorted(types.items())))
+    print("by_type want", dict(sorted(want.items())))
+sys.exit(0 if ok else 1)
+EOF
+    then pass "packet counts match $(basename "$m")"; else fail "packet counts differ for $(basename "$m")"; fi
+  done
+  ;;
+clean)
+  for p in $(clean_captures); do
+    n=$(ours -r "$p" $(port_args "$p") -2 -Y '_ws.malformed || _ws.expert.severity == error' 2>/dev/null | count)
+    [ "$n" = 0 ] && pass "no Malformed / error expert in $(basename "$p")" || fail "$n frames with Malformed or error-level expert items in $(basename "$p")"
+  done
+  ;;
+experts)
+  b=$PCAP_DIR/broken.pcap
+  for e in bad_magic resync unknown_type magic_not_allowed missing_arguments handle_too_long bad_number oversize \
+           no_request work_warning; do
+    n=$(ours -r "$b" -2 -Y "gearman.expert.$e" 2>/dev/null | count)
+    [ "$n" -ge 1 ] && pass "expert gearman.expert.$e" || fail "no gearman.expert.$e on broken.pcap"
+  done
+  # Resync: the packet after the oversize garbage is still dissected.
+  n=$(ours -r "$b" -Y 'gearman.type == "WORK_WARNING"' 2>/dev/null | count)
+  [ "$n" = 1 ] && pass "resync after garbage" || fail "WORK_WARNING after garbage not found"
+  a=$PCAP_DIR/admin.pcap
+  for e in admin_err admin_unknown_command; do
+    n=$(ours -r "$a" -2 -Y "gearman.expert.$e" 2>/dev/null | count)
+    [ "$n" -ge 1 ] && pass "expert gearman.expert.$e" || fail "no gearman.expert.$e on admin.pcap"
+  done
+  c=$PCAP_DIR/basic.pcap
+  for e in error work_fail work_exception; do
+    n=$(ours -r "$c" -2 -Y "gearman.expert.$e" 2>/dev/null | count)
+    [ "$n" -ge 1 ] && pass "expert gearman.expert.$e" || fail "no gearman.expert.$e on basic.pcap"
+  done
+  txt=$(ours -r "$c" -2 -Y gearman.expert.error -V 2>/dev/null)
+  grep -q "NO_SUCH_FUNCTION" <<<"$txt" && pass "ERROR expert has the code" || fail "ERROR expert lacks the code"
+  ;;
+heuristic)
+  h=$PCAP_DIR/heuristic-7003.pcap
+  want=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["packets"]["binary_total"])' "${h%.pcap}.manifest.json")
+  got=$(ours -r "$h" -T fields -E occurrence=a -E aggregator=, -e gearman.type -Y gearman 2>/dev/null | tr ',' '\n' | count)
+  [ "$got" = "$want" ] && pass "heuristic finds all $want PDUs on port 7003" || fail "heuristic found $got of $want PDUs"
+  got=$(ours -r "$h" --disable-heuristic gearman_tcp -Y gearman 2>/dev/null | count)
+  [ "$got" = 0 ] && pass "heuristic can be disabled" || fail "$got frames decoded with the heuristic disabled"
+  got=$(ours -r "$h" -o gearman.heuristic:FALSE -Y gearman 2>/dev/null | count)
+  [ "$got" = 0 ] && pass "gearman.heuristic:FALSE disables it" || fail "$got frames decoded with gearman.heuristic:FALSE"
+  got=$(ours -r "$PCAP_DIR/not-gearman.pcap" -Y gearman 2>/dev/null | count)
+  [ "$got" = 0 ] && pass "HTTP/TLS/memcached not claimed" || fail "$got non-Gearman frames claimed"
+  ;;
+decode_as)
+  h=$PCAP_DIR/heuristic-7003.pcap
+  got=$(ours -r "$h" --disable-heuristic gearman_tcp -d tcp.port==7003,gearman -Y 'gearman.payload' 2>/dev/null | count)
+  [ "$got" -ge 3 ] && pass "Decode As gearman uses the plugin ($got frames with gearman.payload)" || fail "Decode As: $got frames with plugin fields"
+  err=$(ours -r "$h" --disable-heuristic gearman_tcp -d tcp.port==7003,gearman 2>&1 >/dev/null)
+  [ -z "$err" ] && pass "Decode As quiet" || fail "Decode As stderr: $err"
+  ;;
+links)
+  c=$PCAP_DIR/basic.pcap
+  # Two passes: links both ways. One pass: backward links (request_in) already right.
+  two=$(ours -r "$c" -2 -T fields -e frame.number -e gearman.request_in -e gearman.response_in -Y gearman 2>/dev/null)
+  one=$(ours -r "$c" -T fields -e frame.number -e gearman.request_in -Y gearman 2>/dev/null)
+  [ "$(cut -f1,2 <<<"$two")" = "$one" ] && pass "single pass backward links equal two-pass" || fail "single pass links differ"
+  for pair in 8:9 11:12 3:10 6:7 24:25 4:5 20:21 29:30; do
+    q=${pair%%:*} r=${pair##*:}
+    awk -F'\t' -v q="$q" -v r="$r" '$1==r && $2==q {a=1} $1==q && $3==r {b=1} END {exit !(a&&b)}' <<<"$two" \
+      && pass "request $q <-> response $r" || fail "link $q <-> $r missing"
+  done
+  a=$(ours -r "$PCAP_DIR/admin.pcap" -2 -T fields -e frame.number -e gearman.request_in -e gearman.response_in -Y gearman 2>/dev/null)
+  awk -F'\t' '$1==2 && $2 ~ /^1(,|$)/ {a=1} $1==1 && $3 ~ /^2/ {b=1} END {exit !(a&&b)}' <<<"$a" \
+    && pass "admin command <-> reply" || fail "admin links missing: $a"
+  ;;
+jobs)
+  for p in $(clean_captures); do
+    ours -r "$p" $(port_args "$p") -2 -T fields -E occurrence=f -e gearman.job.queue_time -e gearman.job.run_time \
+      -e gearman.job.total_time -Y 'gearman.job.total_time' 2>/dev/null >"$PCAP_DIR/times.txt"
+    if python3 - "$PCAP_DIR/times.txt" <<'EOF'
+import sys
+bad = 0
+for line in open(sys.argv[1]):
+    q, r, t = (float(x) if x else None for x in line.rstrip("\n").split("\t")[:3])
+    if q is not None and r is not None and q + r > t + 1e-6:
+        bad += 1
+sys.exit(1 if bad else 0)
+EOF
+    then pass "queue + run <= total in $(basename "$p")"; else fail "queue + run > total in $(basename "$p")"; fi
+  done
+  c=$PCAP_DIR/basic.pcap
+  row=$(ours -r "$c" -2 -T fields -E occurrence=f -e gearman.job.function -e gearman.job.unique -e gearman.job.submit_in \
+        -e gearman.job.created_in -e gearman.job.assigned_in -e gearman.job.end_in -e gearman.job.result_in \
+        -e gearman.job.outcome -Y 'frame.number == 13' 2>/dev/null)
+  [ "$row" = "$(printf 'reverse\tu-1\t8\t9\t12\t14\t15\tcomplete')" ] && pass "job links on WORK_STATUS" || fail "job row: $row"
+  n=$(ours -r "$c" -2 -Y 'gearman.job.outcome == "fail" && gearman.job.function == "fail"' 2>/dev/null | count)
+  [ "$n" -ge 3 ] && pass "failed job found by filter" || fail "failed-job filter matched $n"
+  ;;
+stats)
+  out=$(ours -r "$PCAP_DIR/basic.pcap" -q -z gearman,tree 2>&1)
+  for s in "Packets by type" "SUBMIT_JOB" "Jobs by function" "Jobs by outcome" "complete" "Response time" "queue time"; do
+    grep -q "$s" <<<"$out" && pass "-z gearman,tree has '$s'" || fail "-z gearman,tree lacks '$s'"
+  done
+  ;;
+builtin)
+  b=$PCAP_DIR/broken.pcap
+  # An exception in a dissector shows as "[Malformed Packet: ...]" in the tree.
+  nb=$(builtin -r "$b" -V | grep -c "Malformed Packet")
+  no=$(ours -r "$b" -V 2>/dev/null | grep -c "Malformed Packet")
+  [ "$nb" -ge 1 ] && [ "$no" = 0 ] && pass "built-in throws Malformed on missing arguments ($nb), ours does not" || fail "malformed: built-in $nb, ours $no"
+  nb=$(builtin -r "$b" -Y 'gearman.pkt_type == 29' | count)
+  no=$(ours -r "$b" -Y 'gearman.pkt_type == 29' 2>/dev/null | count)
+  [ "$nb" = 0 ] && [ "$no" = 1 ] && pass "only ours resyncs after an oversize header" || fail "resync: built-in $nb, ours $no"
+  a=$PCAP_DIR/admin.pcap
+  nb=$(builtin -r "$a" -Y 'gearman.mgr_cmd' | count)
+  no=$(ours -r "$a" -Y 'gearman.mgr_cmd' 2>/dev/null | count)
+  [ "$no" -gt "$nb" ] && pass "admin commands: ours $no frames, built-in $nb" || fail "admin commands: ours $no, built-in $nb"
+  nb=$(builtin -r "$PCAP_DIR/heuristic-7003.pcap" -Y gearman | count)
+  no=$(ours -r "$PCAP_DIR/heuristic-7003.pcap" -Y gearman 2>/dev/null | count)
+  [ "$nb" = 0 ] && [ "$no" -gt 0 ] && pass "only ours finds Gearman on port 7003" || fail "port 7003: built-in $nb, ours $no"
+  ;;
+desegment)
+  c=$PCAP_DIR/basic.pcap
+  err=$(ours -r "$c" -o gearman.desegment:FALSE 2>&1 >/dev/null)
+  [ -z "$err" ] && pass "desegment off: quiet" || fail "desegment off stderr: $err"
+  n=$(ours -r "$c" -o gearman.desegment:FALSE -o tcp.desegment_tcp_streams:FALSE -Y 'gearman.expert.truncated' 2>/dev/null | count)
+  [ "$n" -ge 1 ] && pass "desegment off: split PDU marked truncated" || fail "desegment off: no truncated PDU ($n)"
+  n=$(ours -r "$c" -Y 'frame.number == 17 && gearman.type == "SUBMIT_JOB_HIGH"' 2>/dev/null | count)
+  [ "$n" = 1 ] && pass "desegment on: split PDU reassembled" || fail "split PDU not reassembled"
+  n=$(ours -r "$PCAP_DIR/admin.pcap" -Y 'gearman.mgr_cmd == "prioritystatus"' 2>/dev/null | count)
+  [ "$n" = 1 ] && pass "text line split over segments reassembled" || fail "split text line: $n"
+  ;;
+*)
+  echo "unknown case $case_name" >&2; exit 2 ;;
+esac
+[ "$failures" = 0 ] || { echo "$failures failure(s) in $case_name" >&2; exit 1; }
