@@ -333,6 +333,17 @@ guint get_pdu_len(packet_info* /*pinfo*/, tvbuff_t* tvb, int offset, void* /*dat
   const guint8* p = tvb_get_ptr(tvb, offset, avail);
   Bytes buf = gearproto::as_bytes(p, static_cast<size_t>(avail));
   gearproto::Frame f = gearproto::frame_message(buf, limits);
+  if (f.kind == gearproto::MessageKind::Text && f.status != gearproto::Frame::Invalid) {
+    // Admin lines never hold a NUL: text with one is binary data seen mid-stream. Skip it up to
+    // the next plausible header (or the NUL, which starts the next attempt).
+    const size_t scan = f.status == gearproto::Frame::Complete ? f.size : buf.size();
+    const void* nul = std::memchr(buf.data(), '\0', scan);
+    if (nul) {
+      size_t at = static_cast<size_t>(static_cast<const char*>(nul) - buf.data());
+      size_t next = gearproto::find_plausible_header(buf, 1, limits);
+      return static_cast<guint>(next != Bytes::npos ? next : at);
+    }
+  }
   if (f.status == gearproto::Frame::Complete) return static_cast<guint>(f.size);
   if (f.status == gearproto::Frame::NeedMore) {
     if (f.size) return static_cast<guint>(f.size);
@@ -848,13 +859,10 @@ int dissect_pdu(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* /*dat
   TapRecord* tr = wmem_new0(pinfo->pool, TapRecord);
   tr->response_ms = -1;
 
-  bool garbage = binary && f.status == gearproto::Frame::Invalid;
-  if (!garbage && binary && caplen >= static_cast<gint>(gearproto::kHeaderSize)) {
-    gearproto::Header h;
-    gearproto::FrameError e = gearproto::parse_header(buf.substr(0, gearproto::kHeaderSize), limits, h);
-    garbage = e == gearproto::FrameError::BadMagic || e == gearproto::FrameError::Oversize;
-    if (!garbage && caplen > static_cast<gint>(gearproto::kHeaderSize + h.length)) garbage = false;
-  }
+  // Not Gearman: a NUL-started run that is no valid header (bad magic, oversize), a partial header,
+  // or "text" that holds a NUL (admin lines never do; this is binary data seen mid-stream).
+  bool garbage = binary ? (f.status == gearproto::Frame::Invalid && !gearproto::frame_error_is_skippable(f.error))
+                        : std::memchr(p, '\0', static_cast<size_t>(caplen)) != nullptr;
   if (garbage || (binary && caplen < static_cast<gint>(gearproto::kHeaderSize))) {
     proto_item_append_text(ti, ", %d bytes skipped", caplen);
     proto_item* gi = proto_tree_add_item(pdu_tree, hf_garbage, tvb, 0, caplen, ENC_NA);
