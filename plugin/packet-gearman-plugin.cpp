@@ -487,6 +487,9 @@ void track_binary(ConvData* cd, packet_info* pinfo, PduData* pd, const gearproto
       if (!handle) break;
       Job* j = find_job(cd, pinfo, *handle);
       if (!j) break;
+      // A terminal packet from the worker after the job ended (e.g. WORK_FAIL after
+      // WORK_EXCEPTION) belongs to no job: gearmand dropped it at the first one.
+      if (from_client_side && j->end_frame) break;
       pd->job = j;
       if (from_client_side) {  // from the worker: the job ends at its FIRST terminal packet
         if (!j->end_frame) {

@@ -147,6 +147,8 @@ decode_as)
   h=$PCAP_DIR/heuristic-7003.pcap
   got=$(ours -r "$h" --disable-heuristic gearman_tcp -d tcp.port==7003,gearman -Y 'gearman.payload' 2>/dev/null | count)
   [ "$got" -ge 3 ] && pass "Decode As gearman uses the plugin ($got frames with gearman.payload)" || fail "Decode As: $got frames with plugin fields"
+  got=$(ours -r "$h" --disable-heuristic gearman_tcp -o gearman.tcp.port:4730,7003 -Y 'gearman.payload' 2>/dev/null | count)
+  [ "$got" -ge 3 ] && pass "port range preference gearman.tcp.port" || fail "gearman.tcp.port:4730,7003 decoded $got frames"
   err=$(ours -r "$h" --disable-heuristic gearman_tcp -d tcp.port==7003,gearman 2>&1 >/dev/null)
   [ -z "$err" ] && pass "Decode As quiet" || fail "Decode As stderr: $err"
   ;;
