@@ -346,7 +346,9 @@ guint get_pdu_len(packet_info* /*pinfo*/, tvbuff_t* tvb, int offset, void* /*dat
   }
   if (f.status == gearproto::Frame::Complete) return static_cast<guint>(f.size);
   if (f.status == gearproto::Frame::NeedMore) {
-    if (f.size) return static_cast<guint>(f.size);
+    // The framer reports 12 for a partial header: that is a lower bound, not the PDU size, and
+    // TCP reassembly cannot grow a PDU it was told the size of. Ask for one more segment instead.
+    if (f.size && buf.size() >= gearproto::kHeaderSize) return static_cast<guint>(f.size);
     // A text line without its newline yet, or fewer than 12 header bytes: one more segment.
     if (desegment_enabled()) return 0;
     return static_cast<guint>(avail);
