@@ -224,6 +224,32 @@ desegment)
   n=$(ours -r "$PCAP_DIR/admin.pcap" -Y 'gearman.mgr_cmd == "prioritystatus"' 2>/dev/null | count)
   [ "$n" = 1 ] && pass "text line split over segments reassembled" || fail "split text line: $n"
   ;;
+truth)
+  # gearman-gen writes captures whose jobs are known exactly; the plugin's job fields must agree.
+  gen=${GEARMAN_GEN:?}
+  i=0
+  while IFS= read -r opts; do
+    i=$((i + 1))
+    g=$PCAP_DIR/truth-$i.pcap
+    # shellcheck disable=SC2086
+    "$gen" --out "$g" --truth "${g%.pcap}.json" --jobs 800 --seed "$i" $opts -q || { fail "gearman-gen $opts"; continue; }
+    ours -r "$g" -2 -o tcp.reassemble_out_of_order:TRUE -T fields -E occurrence=a -E aggregator=';' \
+      -e gearman.job.function -e gearman.job.outcome -e gearman.job.queue_time -e gearman.job.run_time \
+      -e gearman.job.total_time -e gearman.job.created_in -e gearman.job.unique -e gearman.job.assigned_in \
+      -Y gearman.job.function 2>/dev/null >"${g%.pcap}.tsv"
+    if python3 "$SRC_DIR/tests/plugin/check_truth.py" "${g%.pcap}.json" "${g%.pcap}.tsv"; then
+      pass "jobs match gearman-gen truth ($opts)"
+    else
+      fail "jobs differ from gearman-gen truth ($opts)"
+    fi
+    n=$(ours -r "$g" -2 -o tcp.reassemble_out_of_order:TRUE -Y '_ws.malformed || _ws.expert.severity == error' 2>/dev/null | count)
+    [ "$n" = 0 ] && pass "no Malformed/error items ($opts)" || fail "$n Malformed/error frames ($opts)"
+  done <<'OPTS'
+--split 0.3
+--exception-then-fail 0.3 --stuck 2 --batch 0.3 --coalesce 0.1
+--reorder 0.05 --loss 0.02 --link null
+OPTS
+  ;;
 *)
   echo "unknown case $case_name" >&2; exit 2 ;;
 esac
