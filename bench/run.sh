@@ -6,7 +6,9 @@
 #
 #   --quick          50k jobs, scaling at 10k/40k/160k, 3 runs each (a few minutes)
 #   --jobs N         jobs in the main capture (default 1000000)
-#   --tshark-jobs N  jobs in the capture for the tshark steps 2 and 3 (default: the main capture)
+#   --tshark-jobs N  jobs in the capture for the tshark steps 2 and 3 (default 200000, --quick:
+#                    the main capture). tshark keeps state per frame: at 1M jobs one run takes
+#                    minutes and about 9 GB, the python pipeline about 10 minutes
 #   --scale-jobs N   jobs at 1x for steps 4 and 5 (default 100000; 4x and 16x follow)
 #   --runs N         runs per figure, the median is reported (default 5, --quick 3)
 #   --tshark-runs N  runs per tshark figure (default 3)
@@ -33,7 +35,7 @@ while [ $# -gt 0 ]; do
     --build) build=$2; shift ;;
     --dir) dir=$2; shift ;;
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^set -e/p' "$0" | grep -v '^set' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -41,7 +43,7 @@ done
 if [ $quick = 1 ]; then
   jobs=${jobs:-50000} sjobs=${sjobs:-10000} runs=${runs:-3}
 else
-  jobs=${jobs:-1000000} sjobs=${sjobs:-100000} runs=${runs:-5}
+  jobs=${jobs:-1000000} sjobs=${sjobs:-100000} runs=${runs:-5} tjobs=${tjobs:-200000}
 fi
 tjobs=${tjobs:-$jobs}
 case $build in /*) ;; *) build=$here/$build ;; esac
