@@ -6,7 +6,9 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <initializer_list>
 #include <map>
+#include <string_view>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -76,11 +78,14 @@ class PcapWriter {
     put32(0xa1b2c3d4); put16(2); put16(4); put32(0); put32(0); put32(262144); put32(linktype);
   }
   ~PcapWriter() { if (f_) std::fclose(f_); }
-  void record(uint64_t t_us, const std::string& frame) {
+  // One record made of a few pieces (link + IP/TCP headers, payload), copied once.
+  void record(uint64_t t_us, std::initializer_list<std::string_view> parts) {
+    size_t n = 0;
+    for (auto p : parts) n += p.size();
     put32(uint32_t(t_us / 1000000)); put32(uint32_t(t_us % 1000000));
-    put32(uint32_t(frame.size())); put32(uint32_t(frame.size()));
-    buf_ += frame;
-    ++frames_; bytes_ += frame.size();
+    put32(uint32_t(n)); put32(uint32_t(n));
+    for (auto p : parts) buf_.append(p.data(), p.size());
+    ++frames_; bytes_ += n;
     if (buf_.size() >= kFlush) flush();
   }
   void close() {
@@ -218,11 +223,14 @@ class Net {
     std::push_heap(heap_.begin(), heap_.end(), OutLater());
   }
 
-  static void sum16(uint32_t& s, const unsigned char* p, size_t n) {
-    for (; n >= 2; p += 2, n -= 2) s += (uint32_t(p[0]) << 8) | p[1];
+  // Internet checksum (RFC 1071) of big-endian 16-bit words, accumulated 32 bits at a time.
+  static void sum16(uint64_t& s, const unsigned char* p, size_t n) {
+    for (; n >= 4; p += 4, n -= 4)
+      s += (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
+    if (n >= 2) { s += (uint32_t(p[0]) << 8) | p[1]; p += 2; n -= 2; }
     if (n) s += uint32_t(p[0]) << 8;
   }
-  static uint16_t fold(uint32_t s) {
+  static uint16_t fold(uint64_t s) {
     while (s >> 16) s = (s & 0xffff) + (s >> 16);
     return uint16_t(~s);
   }
@@ -242,11 +250,8 @@ class Net {
     uint32_t seq = c.isn[d] + uint32_t(p.rel);
     uint16_t sport = d == 0 ? c.port : kServerPort, dport = d == 0 ? kServerPort : c.port;
 
-    std::string& f = frame_;
-    f.clear();
-    if (cfg_.null_link) f.append("\x02\0\0\0", 4);
-    else f.append("\0\0\0\0\0\0\0\0\0\0\0\0\x08\0", 14);
-    size_t ip = f.size();
+    std::string_view link = cfg_.null_link ? std::string_view("\x02\0\0\0", 4)
+                                           : std::string_view("\0\0\0\0\0\0\0\0\0\0\0\0\x08\0", 14);
     size_t tot = 20 + 20 + p.payload.size();
     unsigned char h[40] = {0x45, 0, uint8_t(tot >> 8), uint8_t(tot), uint8_t(id >> 8), uint8_t(id), 0x40, 0,
                            64, 6, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1,
@@ -254,7 +259,7 @@ class Net {
                            uint8_t(seq >> 24), uint8_t(seq >> 16), uint8_t(seq >> 8), uint8_t(seq),
                            uint8_t(ack >> 24), uint8_t(ack >> 16), uint8_t(ack >> 8), uint8_t(ack),
                            0x50, p.flags, 0xff, 0xff /* window */, 0, 0, 0, 0};
-    uint32_t s = 0;
+    uint64_t s = 0;
     sum16(s, h, 20);
     uint16_t ipc = fold(s);
     h[10] = uint8_t(ipc >> 8); h[11] = uint8_t(ipc);
@@ -265,10 +270,7 @@ class Net {
     sum16(s, reinterpret_cast<const unsigned char*>(p.payload.data()), p.payload.size());
     uint16_t tc = fold(s);
     h[36] = uint8_t(tc >> 8); h[37] = uint8_t(tc);
-    f.append(reinterpret_cast<const char*>(h), 40);
-    f += p.payload;
-    (void)ip;
-    w_.record(p.time, f);
+    w_.record(p.time, {link, std::string_view(reinterpret_cast<const char*>(h), 40), p.payload});
   }
 
   const Config& cfg_;
@@ -277,7 +279,6 @@ class Net {
   std::vector<Conn> conns_;
   std::vector<OutPkt> heap_;
   uint64_t order_ = 0;
-  std::string frame_;
 };
 
 // ---------------------------------------------------------------------------------------------
