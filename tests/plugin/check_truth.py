@@ -1,5 +1,8 @@
 #!/usr/bin/env python3
-"""Compares the plugin's job fields with gearman-gen's truth: check_truth.py TRUTH.json JOBS.tsv
+"""Compares the plugin's job fields with the truth: check_truth.py TRUTH.json JOBS.tsv
+
+TRUTH.json: gearman-gen's truth ("functions": [...]) or a capture manifest ("jobs": {"total", ...,
+"by_function": {name: {...}}}).
 
 JOBS.tsv: tshark -2 -T fields -E occurrence=a -E aggregator=';' -e gearman.job.function
 -e gearman.job.outcome -e gearman.job.queue_time -e gearman.job.run_time -e gearman.job.total_time
@@ -28,8 +31,25 @@ for row in jobs.values():
         if val:
             b[key].append(float(val) * 1000)
 
+functions = truth.get("functions")
+if functions is None:
+    functions = [dict(v, name=k) for k, v in truth.get("jobs", {}).get("by_function", {}).items()]
+    for f in functions:
+        if "jobs" not in f and "total" in f:
+            f["jobs"] = f["total"]
+
 bad = 0
-for f in truth["functions"]:
+totals = collections.Counter()
+for b in by.values():
+    totals["total"] += len(b["jobs"])
+    for k in ("complete", "fail", "exception", "incomplete"):
+        totals[k] += len(b[k])
+for k in ("total", "complete", "fail", "exception", "incomplete"):
+    want = truth.get("jobs", {}).get(k)
+    if isinstance(want, int) and want != totals[k]:
+        print(f"jobs {k}: truth {want} plugin {totals[k]}")
+        bad += 1
+for f in functions:
     b = by[f["name"]]
     for k in ("jobs", "complete", "fail", "exception", "incomplete"):
         if k in f and f[k] != len(b[k]):
@@ -43,5 +63,5 @@ for f in truth["functions"]:
             print(f"{f['name']}: {k} truth n={f[k]['count']} mean={f[k]['mean']} max={f[k]['max']}; "
                   f"plugin n={len(v)} mean={sum(v) / len(v) if v else None} max={max(v) if v else None}")
             bad += 1
-print("jobs:", sum(len(b["jobs"]) for b in by.values()), "truth:", truth["jobs"]["total"])
+print("jobs:", totals["total"], "truth:", truth.get("jobs", {}).get("total"))
 sys.exit(1 if bad else 0)

@@ -86,7 +86,7 @@ uint32_t ip(int a, int b, int c, int d) { return (uint32_t(a) << 24) | (uint32_t
 
 // Counts packets by type name for the manifest.
 struct Counter {
-  std::map<std::string, int> by_type;
+  std::map<std::string, int> by_type, by_type_magic;
   int binary_total = 0;
   void add(const std::string& bytes) {
     size_t off = 0;
@@ -94,6 +94,7 @@ struct Counter {
       Header h;
       parse_header(Bytes(bytes.data() + off, kHeaderSize), Limits{}, h);
       by_type[packet_name(h.type)]++;
+      by_type_magic[std::string(packet_name(h.type)) + "/" + magic_name(h.magic)]++;
       binary_total++;
       off += kHeaderSize + h.length;
     }
@@ -105,6 +106,9 @@ struct Counter {
     std::fprintf(f, " \"packets\": {\"binary_total\": %d, \"by_type\": {", binary_total);
     bool first = true;
     for (auto& [k, v] : by_type) { std::fprintf(f, "%s\"%s\": %d", first ? "" : ", ", k.c_str(), v); first = false; }
+    std::fprintf(f, "}, \"by_type_magic\": {");
+    first = true;
+    for (auto& [k, v] : by_type_magic) { std::fprintf(f, "%s\"%s\": %d", first ? "" : ", ", k.c_str(), v); first = false; }
     std::fprintf(f, "}},\n \"jobs\": {\"total\": %d, \"complete\": %d, \"fail\": %d, \"exception\": %d}}\n", jobs_total,
                  complete, fail, exception);
     std::fclose(f);

@@ -76,15 +76,19 @@ counts)
     p=$(dirname "$m")/$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["capture"])' "$m")
     [ -f "$p" ] || { fail "$m names a missing capture"; continue; }
     ours -r "$p" $(port_args "$p") -2 -T fields -E occurrence=a -E aggregator=, -e gearman.type -e gearman.mgr_cmd \
-      -e gearman.admin.reply -Y gearman 2>/dev/null >"$PCAP_DIR/fields.txt"
+      -e gearman.admin.reply -e gearman.magic_code -Y gearman 2>/dev/null >"$PCAP_DIR/fields.txt"
     if python3 - "$m" "$PCAP_DIR/fields.txt" <<'EOF'
 import collections, json, sys
 m = json.load(open(sys.argv[1]))
-types, cmds, replies = collections.Counter(), 0, 0
+types, magics, cmds, replies = collections.Counter(), collections.Counter(), 0, 0
 for line in open(sys.argv[2]):
     cols = line.rstrip("\n").split("\t")
-    for t in filter(None, cols[0].split(",")):
+    ts = list(filter(None, cols[0].split(",")))
+    ms = list(filter(None, cols[3].split(","))) if len(cols) > 3 else []
+    for t in ts:
         types[t] += 1
+    for t, mg in zip(ts, ms):
+        magics[t + "/" + mg] += 1
     cmds += len(list(filter(None, cols[1].split(",")))) if len(cols) > 1 else 0
     replies += len(list(filter(None, cols[2].split(",")))) if len(cols) > 2 else 0
 want = {k: v for k, v in m["packets"]["by_type"].items() if v}
@@ -94,6 +98,12 @@ if "binary_total" in m["packets"]:
 for key, got in (("admin_commands", cmds), ("admin_reply_lines", replies)):
     if key in m["packets"] and m["packets"][key] != got:
         print(f"{key}: got {got}, want {m['packets'][key]}"); ok = False
+if "by_type_magic" in m["packets"]:
+    want_m = {k: v for k, v in m["packets"]["by_type_magic"].items() if v}
+    if dict(magics) != want_m:
+        print("by_type_magic got ", dict(sorted(magics.items())))
+        print("by_type_magic want", dict(sorted(want_m.items())))
+        ok = False
 if not ok:
     print("by_type got ", dict(sorted(types.items())))
     print("by_type want", dict(sorted(want.items())))
@@ -140,6 +150,14 @@ heuristic)
   [ "$got" = 0 ] && pass "heuristic can be disabled" || fail "$got frames decoded with the heuristic disabled"
   got=$(ours -r "$h" -o gearman.heuristic:FALSE -Y gearman 2>/dev/null | count)
   [ "$got" = 0 ] && pass "gearman.heuristic:FALSE disables it" || fail "$got frames decoded with gearman.heuristic:FALSE"
+  # Bundled captures on another port than 4730: the heuristic alone finds every binary message.
+  for m in "$CAPTURES"/*.manifest.json; do
+    [ -f "$m" ] || continue
+    read -r port cap total < <(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["server"]["port"], m["capture"], m["packets"]["binary_total"])' "$m")
+    [ "$port" = 4730 ] && continue
+    got=$(ours -r "$CAPTURES/$cap" -T fields -E occurrence=a -E aggregator=, -e gearman.type -Y gearman 2>/dev/null | tr ',' '\n' | count)
+    [ "$got" = "$total" ] && pass "heuristic finds all $total messages in $cap (port $port)" || fail "heuristic found $got of $total in $cap"
+  done
   got=$(ours -r "$PCAP_DIR/not-gearman.pcap" -Y gearman 2>/dev/null | count)
   [ "$got" = 0 ] && pass "HTTP/TLS/memcached not claimed" || fail "$got non-Gearman frames claimed"
   ;;
@@ -181,6 +199,18 @@ for line in open(sys.argv[1]):
 sys.exit(1 if bad else 0)
 EOF
     then pass "queue + run <= total in $(basename "$p")"; else fail "queue + run > total in $(basename "$p")"; fi
+  done
+  # Jobs against the manifests: totals, outcomes, and per function when the manifest has them.
+  for m in $(manifests); do
+    p=$(dirname "$m")/$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["capture"])' "$m")
+    [ -f "$p" ] || continue
+    python3 -c 'import json,sys; sys.exit(0 if "jobs" in json.load(open(sys.argv[1])) else 1)' "$m" || continue
+    ours -r "$p" $(port_args "$p") -2 -o tcp.reassemble_out_of_order:TRUE -T fields -E occurrence=a -E aggregator=';' \
+      -e gearman.job.function -e gearman.job.outcome -e gearman.job.queue_time -e gearman.job.run_time \
+      -e gearman.job.total_time -e gearman.job.created_in -e gearman.job.unique -e gearman.job.assigned_in \
+      -Y gearman.job.function 2>/dev/null >"$PCAP_DIR/jobs.tsv"
+    python3 "$SRC_DIR/tests/plugin/check_truth.py" "$m" "$PCAP_DIR/jobs.tsv" && pass "jobs match $(basename "$m")" \
+      || fail "jobs differ from $(basename "$m")"
   done
   c=$PCAP_DIR/basic.pcap
   row=$(ours -r "$c" -2 -T fields -E occurrence=f -e gearman.job.function -e gearman.job.unique -e gearman.job.submit_in \
