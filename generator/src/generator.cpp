@@ -312,7 +312,7 @@ void put_stats(std::FILE* f, const char* key, std::vector<uint32_t>& v) {
 
 // ---------------------------------------------------------------------------------------------
 // The simulation: discrete events in time order; every packet is queued at or after its event.
-enum class Ev : uint8_t { Arrival, Ready, WorkerGrab, WorkerSleep, WorkerStatus, WorkerDone, Finish };
+enum class Ev : uint8_t { Arrival, Ready, WorkerGrab, WorkerSleep, WorkerStatus, WorkerDone, Admin, Finish };
 struct Event {
   uint64_t time, order;
   Ev kind;
@@ -362,6 +362,8 @@ class Sim {
     double rate = cfg.rate > 0 ? cfg.rate : 0.5 * std::max<uint32_t>(1, cfg.workers) / (mean_run_us / 1e6);
     mean_gap_us_ = 1e6 / rate;
     truth_.resize(fns_.size());
+    fn_total_.assign(fns_.size(), 0);
+    fn_running_.assign(fns_.size(), 0);
     ready_.resize(fns_.size() * 3);
     // Pre-built filler for payloads: printable, deterministic.
     filler_.resize(1 << 16);
@@ -395,6 +397,8 @@ class Sim {
       schedule(ts + worker_delay(), Ev::WorkerGrab, i);
       t += 100;
     }
+    next_port_ = 32768 + cfg_.clients + cfg_.workers;
+    if (cfg_.admin_every_ms > 0) schedule(t + uint64_t(cfg_.admin_every_ms * 1000), Ev::Admin, 0);
     if (cfg_.jobs > 0) schedule(t + 10000, Ev::Arrival, 0);
     else { finishing_ = true; schedule(t + 10000, Ev::Finish, 0); }
 
@@ -411,6 +415,7 @@ class Sim {
         case Ev::WorkerSleep: sleep(e.time, e.a); break;
         case Ev::WorkerStatus: status(e.time, e.a); break;
         case Ev::WorkerDone: done(e.time, e.a); break;
+        case Ev::Admin: admin(e.time); break;
         case Ev::Finish: finish(e.time); break;
       }
     }
@@ -507,6 +512,7 @@ class Sim {
       inflight_.push_back(s);
       batch.push_back(s);
       truth_[j.func].jobs++;
+      fn_total_[j.func]++;
       truth_[j.func].submits++;
       if (j.bg) truth_[j.func].background++;
       ++submits_;
@@ -585,6 +591,7 @@ class Sim {
     j.worker = wi;
     w.state = Worker::State::Busy;
     w.job = uint32_t(s);
+    fn_running_[j.func]++;
     truth_[j.func].s.queue.push_back(sat(ta - j.created_t));
     if (w.stuck_designate && created_ * 2 >= cfg_.jobs) {  // hangs from here to the end
       w.state = Worker::State::Stuck;
@@ -676,6 +683,8 @@ class Sim {
 
   void release(uint32_t s) {
     Job& j = jobs_[s];
+    fn_total_[j.func]--;
+    fn_running_[j.func]--;
     uint32_t pos = j.inflight_pos;
     inflight_[pos] = inflight_.back();
     jobs_[inflight_[pos]].inflight_pos = pos;
@@ -689,6 +698,39 @@ class Sim {
       finishing_ = true;
       schedule(t + 2000, Ev::Finish, 0);
     }
+  }
+
+  // gearadmin: a new connection, one command ("status" or "workers", alternately), the reply
+  // (a list ended by "."), and the client closes. Replies describe the model's state.
+  void admin(uint64_t t) {
+    if (finishing_ || next_port_ > 65535) return;
+    uint32_t ci = net_.open(uint16_t(next_port_++));
+    net_.handshake(ci, t);
+    bool status = admin_polls_ % 2 == 0;
+    ++admin_polls_;
+    std::string cmd, reply;
+    gp::append_admin_line(cmd, status ? "status" : "workers", true);
+    if (status) {
+      for (size_t f = 0; f < fns_.size(); ++f) {
+        std::string row = fns_[f].name + "\t" + std::to_string(fn_total_[f]) + "\t" +
+                          std::to_string(fn_running_[f]) + "\t" + std::to_string(workers_.size());
+        gp::append_admin_line(reply, row, false);
+      }
+    } else {
+      std::string all;
+      for (auto& f : fns_) all += " " + f.name;
+      uint32_t fd = 30;
+      for (size_t i = 0; i < clients_.size(); ++i)
+        gp::append_admin_line(reply, std::to_string(fd++) + " 127.0.0.1 - :", false);
+      for (size_t i = 0; i < workers_.size(); ++i)
+        gp::append_admin_line(reply, std::to_string(fd++) + " 127.0.0.1 - :" + all, false);
+      gp::append_admin_line(reply, std::to_string(fd++) + " 127.0.0.1 - :", false);  // this connection
+    }
+    gp::append_admin_line(reply, ".", false);
+    uint64_t tc = net_.send(ci, 0, t + 60, cmd);
+    uint64_t tr = net_.send(ci, 1, tc + srv_delay(), reply);
+    net_.close(ci, tr + 200);
+    schedule(t + uint64_t(cfg_.admin_every_ms * 1000), Ev::Admin, 0);
   }
 
   void finish(uint64_t t) {
@@ -716,9 +758,9 @@ class Sim {
       all.coalesced_submits += t.coalesced_submits; all.submits += t.submits;
     }
     std::fprintf(f, "{\n  \"generator\": {\"seed\": %" PRIu64 ", \"jobs\": %" PRIu64 ", \"clients\": %u, \"workers\": %u, "
-                 "\"rate_per_s\": %.3f, \"link\": \"%s\", \"server_port\": %u},\n",
+                 "\"rate_per_s\": %.3f, \"link\": \"%s\", \"server_port\": %u, \"admin_connections\": %" PRIu64 "},\n",
                  cfg_.seed, cfg_.jobs, cfg_.clients, cfg_.workers, 1e6 / mean_gap_us_,
-                 cfg_.null_link ? "NULL" : "EN10MB", kServerPort);
+                 cfg_.null_link ? "NULL" : "EN10MB", kServerPort, admin_polls_);
     std::fprintf(f, "  \"jobs\": {\"total\": %" PRIu64 ", \"complete\": %" PRIu64 ", \"fail\": %" PRIu64
                  ", \"exception\": %" PRIu64 ", \"incomplete\": %" PRIu64 ", \"background\": %" PRIu64
                  ", \"submits\": %" PRIu64 ", \"coalesced_submits\": %" PRIu64 "},\n",
@@ -755,6 +797,9 @@ class Sim {
   std::vector<Event> events_;
   uint64_t ev_order_ = 0;
   std::vector<uint32_t> clients_;
+  std::vector<uint64_t> fn_total_ = std::vector<uint64_t>(64), fn_running_ = std::vector<uint64_t>(64);
+  uint64_t admin_polls_ = 0;
+  uint32_t next_port_ = 0;
   std::vector<Worker> workers_;
   std::deque<uint32_t> sleeping_;
   std::vector<Job> jobs_;

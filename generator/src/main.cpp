@@ -32,6 +32,8 @@ const char* kUsage =
     "  --extra-wake P     chance a second sleeping worker is woken (then NO_JOB) (default 0.1)\n"
     "  --exception-then-fail P  WORK_FAIL after WORK_EXCEPTION, answered by ERROR (default 0)\n"
     "  --stuck N          workers that hang on their job from half-way: incomplete jobs (default 0)\n"
+    "  --admin-every MS   every MS milliseconds a gearadmin-like connection sends \"status\" or\n"
+    "                     \"workers\" (alternately) and gets the reply list (default 0: none)\n"
     "  --mss N            TCP segment size (default 65483, loopback)\n"
     "  --split P          share of sends split at a random byte (default 0.02)\n"
     "  --reorder P        share of sends split and captured out of order (default 0)\n"
@@ -95,6 +97,11 @@ int main(int argc, char** argv) {
     else if (a == "--extra-wake") cfg.extra_wake = share(v, o);
     else if (a == "--exception-then-fail") cfg.exception_then_fail = share(v, o);
     else if (a == "--stuck") cfg.stuck = uint32_t(count(v, o));
+    else if (a == "--admin-every") {
+      char* end = nullptr;
+      cfg.admin_every_ms = std::strtod(v, &end);
+      if (*end || !(cfg.admin_every_ms >= 0)) die("--admin-every: expected milliseconds");
+    }
     else if (a == "--mss") { cfg.mss = uint32_t(count(v, o)); if (cfg.mss == 0) die("--mss must be positive"); }
     else if (a == "--split") cfg.split = share(v, o);
     else if (a == "--reorder") cfg.reorder = share(v, o);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "geargen/generator.h"
+#include "gearproto/admin.h"
 #include "gearproto/arguments.h"
 #include "gearproto/stream_decoder.h"
 #include "pcap_streams.h"
@@ -91,7 +92,7 @@ double time_at(const testsupport::Direction& d, uint64_t offset) {
 }
 
 // Decodes one direction; fails the test on any skipped byte or frame error.
-std::vector<Pdu> decode(const testsupport::Direction& d) {
+std::vector<Pdu> decode(const testsupport::Direction& d, std::vector<std::string>* text = nullptr) {
   Collect sink;
   gearproto::StreamDecoder dec;
   dec.feed(d.bytes, sink);
@@ -100,6 +101,12 @@ std::vector<Pdu> decode(const testsupport::Direction& d) {
   std::vector<Pdu> out;
   for (size_t i = 0; i < sink.msgs.size(); ++i) {
     const auto& m = sink.msgs[i];
+    if (text && m.kind == gearproto::MessageKind::Text) {
+      std::string raw = sink.raw[i];
+      while (!raw.empty() && (raw.back() == '\n' || raw.back() == '\r')) raw.pop_back();
+      text->push_back(raw);
+      continue;
+    }
     EXPECT_EQ(m.kind, gearproto::MessageKind::Binary);
     EXPECT_EQ(m.error, gearproto::FrameError::None);
     Pdu p{m.header.type, m.header.magic, {}, {}, time_at(d, m.offset + m.raw.size() - 1)};
@@ -128,12 +135,13 @@ struct Decoded {
   std::vector<std::pair<std::vector<Pdu>, std::vector<Pdu>>> conns;  // (to_server, to_client)
   uint64_t frames_with_payload = 0;
 };
-Decoded decode_all(const std::string& pcap) {
+Decoded decode_all(const std::string& pcap, bool allow_text = false) {
   Decoded out;
   for (const auto& c : testsupport::read_tcp_connections(pcap, 4730)) {
     EXPECT_TRUE(c.saw_syn);
     EXPECT_EQ(c.server_port, 4730);
-    auto up = decode(c.to_server), down = decode(c.to_client);
+    std::vector<std::string> text;
+    auto up = decode(c.to_server, allow_text ? &text : nullptr), down = decode(c.to_client, allow_text ? &text : nullptr);
     for (auto* v : {&up, &down})
       for (const Pdu& p : *v)
         out.count[std::string(gearproto::magic_name(p.magic)) + " " + gearproto::packet_name(p.type)]++;
@@ -288,6 +296,44 @@ TEST(Generator, LatencyTruthIsWhatTheCaptureShows) {
       EXPECT_NEAR(double(f[key]["max"]), rank_ms(*v, 100), 1e-9);
     }
   }
+}
+
+TEST(Generator, AdminConnectionsSpeakTheTextProtocol) {
+  geargen::Config c = small(5);
+  c.jobs = 1000;
+  c.admin_every_ms = 100;
+  auto g = run(c, "admin");
+  uint64_t polls = g.truth["generator"]["admin_connections"];
+  EXPECT_GT(polls, 4u);
+  uint64_t admin_conns = 0, rows = 0;
+  for (const auto& conn : testsupport::read_tcp_connections(g.pcap, 4730)) {
+    std::vector<std::string> cmds, replies;
+    auto up = decode(conn.to_server, &cmds);
+    auto down = decode(conn.to_client, &replies);
+    if (cmds.empty()) {
+      EXPECT_TRUE(replies.empty());
+      continue;
+    }
+    ++admin_conns;
+    EXPECT_TRUE(up.empty());
+    EXPECT_TRUE(down.empty());
+    ASSERT_EQ(cmds.size(), 1u);
+    auto req = gearproto::parse_admin_command(cmds[0]);
+    EXPECT_TRUE(req.command == gearproto::AdminCommand::Status || req.command == gearproto::AdminCommand::Workers);
+    ASSERT_FALSE(replies.empty());
+    EXPECT_EQ(replies.back(), ".");
+    for (size_t i = 0; i + 1 < replies.size(); ++i) {
+      auto line = gearproto::parse_admin_reply_line(req.command, replies[i]);
+      EXPECT_EQ(line.kind, req.command == gearproto::AdminCommand::Status ? gearproto::ReplyLineKind::StatusRow
+                                                                           : gearproto::ReplyLineKind::WorkerRow)
+          << replies[i];
+      ++rows;
+    }
+  }
+  EXPECT_EQ(admin_conns, polls);
+  EXPECT_GT(rows, 0u);
+  // The job traffic is still all there.
+  expect_counts_match(g, decode_all(g.pcap, true));
 }
 
 TEST(Generator, FunctionSpecParses) {

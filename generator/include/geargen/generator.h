@@ -41,6 +41,7 @@ struct Config {
   double extra_wake = 0.1;     // chance that a second sleeping worker is woken too (gets NO_JOB)
   double exception_then_fail = 0;  // WORK_FAIL after WORK_EXCEPTION (answered by ERROR)
   uint32_t stuck = 0;          // workers that hang on a job after half the jobs: incomplete jobs
+  double admin_every_ms = 0;   // a gearadmin connection ("status" / "workers") this often; 0 = none
   // TCP shaping (drawn from a separate random stream: the job timeline does not change)
   uint32_t mss = 65483;        // loopback
   double split = 0.02;         // share of sends split at a random byte (a PDU across segments)
