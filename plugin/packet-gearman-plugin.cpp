@@ -68,7 +68,6 @@ gearproto::Limits limits;
 // ---------------------------------------------------------------------------------------------
 // Fields
 
-int hf_pdu = -1;
 int hf_magic = -1;
 int hf_type = -1;
 int hf_type_name = -1;
@@ -412,6 +411,14 @@ Job* new_job(const ConvData* cd, packet_info* pinfo, Bytes handle) {
   return j;
 }
 
+// GET_STATUS_UNIQUE / STATUS_RES_UNIQUE name a job by its unique ID: index jobs by it too.
+const char* unique_key(wmem_allocator_t* pool, const ConvData* cd, const char* unique) {
+  return wmem_strdup_printf(pool, "%s|%u|unique|%s", address_to_str(pool, &cd->server_addr), cd->server_port, unique);
+}
+void index_unique(const ConvData* cd, Job* j) {
+  if (j->unique && *j->unique) wmem_map_insert(jobs, unique_key(wmem_file_scope(), cd, j->unique), j);
+}
+
 // First pass only: the packet's effect on pairings and jobs.
 void track_binary(ConvData* cd, packet_info* pinfo, PduData* pd, const gearproto::Header& h,
                   const gearproto::Arguments& args, bool from_client_side) {
@@ -437,6 +444,11 @@ void track_binary(ConvData* cd, packet_info* pinfo, PduData* pd, const gearproto
     case STATUS_RES: case STATUS_RES_UNIQUE: link_response(pd, pop_front(cd->statuses), pinfo); break;
     case OPTION_REQ: push_waiting(cd->options, pinfo, pd); break;
     case OPTION_RES: link_response(pd, pop_front(cd->options), pinfo); break;
+    case ERROR:
+      // A submit the server refuses (e.g. queue full) is answered by ERROR instead of
+      // JOB_CREATED: it answers the oldest waiting submit, or the next JOB_CREATED would pair wrong.
+      if (!from_client_side && wmem_list_count(cd->submits) > 0) link_response(pd, pop_front(cd->submits), pinfo);
+      break;
     default: break;
   }
   switch (info->job_role) {
@@ -462,6 +474,7 @@ void track_binary(ConvData* cd, packet_info* pinfo, PduData* pd, const gearproto
         j->created_frame = pinfo->num;
         j->created_ts = pinfo->abs_ts;
         pd->job_created_here = true;
+        index_unique(cd, j);
       }
       j->submits++;
       pd->job = j;
@@ -509,7 +522,11 @@ void track_binary(ConvData* cd, packet_info* pinfo, PduData* pd, const gearproto
       break;
     }
     case JobRole::Update: case JobRole::StatusQuery: case JobRole::StatusReply:
-      if (handle) pd->job = find_job(cd, pinfo, *handle);
+      if (handle) {
+        pd->job = find_job(cd, pinfo, *handle);
+      } else if (std::optional<Bytes> un = args.get(Arg::Unique)) {
+        pd->job = static_cast<Job*>(wmem_map_lookup(jobs, unique_key(pinfo->pool, cd, to_cstr(pinfo->pool, *un))));
+      }
       break;
     default: break;
   }
@@ -1109,10 +1126,6 @@ void proto_register_gearman_plugin() {
     hf_args[i] = HF(&hf_arg[i], gearproto::arg_title(a), f.abbrev, f.type,
                     (f.type == FT_STRING || f.type == FT_BYTES) ? BASE_NONE : BASE_DEC, nullptr, nullptr);
   }
-  static hf_register_info hf_proto[] = {
-    HF(&hf_pdu, "Gearman PDU", "gearman.pdu", FT_NONE, BASE_NONE, nullptr, nullptr),
-  };
-  (void)hf_proto;
 
   proto_register_field_array(proto_gearman, hf_fixed, array_length(hf_fixed));
   proto_register_field_array(proto_gearman, hf_args, static_cast<int>(gearproto::kArgKindCount));

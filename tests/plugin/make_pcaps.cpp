@@ -100,7 +100,7 @@ struct Counter {
     }
   }
   void write(const std::string& path, const std::string& capture, uint16_t port, int jobs_total, int complete,
-             int fail, int exception) {
+             int fail, int exception, int incomplete) {
     std::FILE* f = std::fopen(path.c_str(), "w");
     std::fprintf(f, "{\"capture\": \"%s\", \"server\": {\"address\": \"10.0.0.2\", \"port\": %u},\n", capture.c_str(), port);
     std::fprintf(f, " \"packets\": {\"binary_total\": %d, \"by_type\": {", binary_total);
@@ -109,8 +109,8 @@ struct Counter {
     std::fprintf(f, "}, \"by_type_magic\": {");
     first = true;
     for (auto& [k, v] : by_type_magic) { std::fprintf(f, "%s\"%s\": %d", first ? "" : ", ", k.c_str(), v); first = false; }
-    std::fprintf(f, "}},\n \"jobs\": {\"total\": %d, \"complete\": %d, \"fail\": %d, \"exception\": %d}}\n", jobs_total,
-                 complete, fail, exception);
+    std::fprintf(f, "}},\n \"jobs\": {\"total\": %d, \"complete\": %d, \"fail\": %d, \"exception\": %d, \"incomplete\": %d}}\n",
+                 jobs_total, complete, fail, exception, incomplete);
     std::fclose(f);
   }
 };
@@ -158,8 +158,22 @@ void basic(const std::string& dir, uint16_t port, const char* name) {
   send(worker, true, make_request(GRAB_JOB));
   send(worker, false, make_response(NO_JOB));
   send(client, true, make_request(SUBMIT_JOB, {"nosuch", "u-4", "x"}));
-  send(client, false, make_response(ERROR, {"NO_SUCH_FUNCTION", "no worker for nosuch"}));
-  n.write(dir + "/" + name + ".manifest.json", std::string(name) + ".pcap", port, 3, 1, 1, 1);
+  send(client, false, make_response(ERROR, {"JOB_QUEUE_FULL", "queue is full"}));
+  // The rarer types, after the frames the link tests name by number (33 on).
+  send(worker, true, make_request(CAN_DO_TIMEOUT, {"slow", "30"}) + make_request(CANT_DO, {"fail"}));
+  send(worker, true, make_request(ALL_YOURS));
+  send(client, true, make_request(SUBMIT_JOB_SCHED, {"slow", "u-5", "30", "2", "1", "12", "0", "cron"}));
+  send(client, true, make_request(SUBMIT_JOB_EPOCH, {"slow", "u-6", "1700000999", "later"}));
+  send(client, true, make_request(SUBMIT_REDUCE_JOB, {"mapper", "u-7", "reducer", "", "list"}));
+  send(client, false, make_response(JOB_CREATED, {"H:gm:5"}) + make_response(JOB_CREATED, {"H:gm:6"}) +
+                          make_response(JOB_CREATED, {"H:gm:7"}));
+  send(client, true, make_request(GET_STATUS_UNIQUE, {"u-7"}));
+  send(client, false, make_response(STATUS_RES_UNIQUE, {"u-7", "1", "1", "3", "10", "1"}));
+  send(worker, true, make_request(GRAB_JOB_ALL));
+  send(worker, false, make_response(JOB_ASSIGN_ALL, {"H:gm:7", "mapper", "u-7", "reducer", "list"}));
+  send(worker, true, make_request(WORK_DATA, {"H:gm:7", std::string("part\0ial", 8)}));
+  send(worker, true, make_request(RESET_ABILITIES));
+  n.write(dir + "/" + name + ".manifest.json", std::string(name) + ".pcap", port, 6, 1, 1, 1, 3);
 }
 
 void admin(const std::string& dir) {
