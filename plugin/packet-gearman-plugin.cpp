@@ -586,7 +586,7 @@ void add_job(proto_tree* tree, packet_info* pinfo, tvbuff_t* tvb, const Job* j, 
 }
 
 int dissect_binary(tvbuff_t* tvb, packet_info* pinfo, proto_tree* pdu_tree, proto_item* pdu_item, ConvData* cd,
-                   PduData* pd, bool first_pass, TapRecord* tr) {
+                   PduData* pd, bool track, TapRecord* tr) {
   using namespace gearproto;
   const gint caplen = tvb_captured_length(tvb);
   const guint8* p = tvb_get_ptr(tvb, 0, caplen);
@@ -667,7 +667,7 @@ int dissect_binary(tvbuff_t* tvb, packet_info* pinfo, proto_tree* pdu_tree, prot
     default: break;
   }
 
-  if (first_pass) track_binary(cd, pinfo, pd, h, args, towards_server);
+  if (track) track_binary(cd, pinfo, pd, h, args, towards_server);
   add_links(pdu_tree, pinfo, tvb, pd, pdu_item);
   if (pd->job) {
     const bool second_pass = PINFO_FD_VISITED(pinfo);
@@ -693,7 +693,7 @@ int offset_in(Bytes whole, Bytes part) {
 }
 
 int dissect_text(tvbuff_t* tvb, packet_info* pinfo, proto_tree* pdu_tree, proto_item* pdu_item, ConvData* cd,
-                 PduData* pd, bool first_pass, TapRecord* tr) {
+                 PduData* pd, bool track, TapRecord* tr) {
   using namespace gearproto;
   const gint caplen = tvb_captured_length(tvb);
   const guint8* p = tvb_get_ptr(tvb, 0, caplen);
@@ -726,7 +726,7 @@ int dissect_text(tvbuff_t* tvb, packet_info* pinfo, proto_tree* pdu_tree, proto_
                             static_cast<int>(r.args[i].size()), to_cstr(pinfo->pool, r.args[i]));
     if (r.defects & kAdminUnknownCommand) expert_add_info(pinfo, ci, &ei_admin_unknown);
     if (r.defects & kAdminBadArguments) expert_add_info(pinfo, ci, &ei_admin_bad_args);
-    if (first_pass) {
+    if (track) {
       cd->admin->on_command(r.command, pinfo->num);
       Waiting* w = wmem_new0(wmem_file_scope(), Waiting);
       w->frame = pinfo->num;
@@ -741,7 +741,7 @@ int dissect_text(tvbuff_t* tvb, packet_info* pinfo, proto_tree* pdu_tree, proto_
   // A reply line: its meaning depends on the command it answers.
   AdminReplyLine r;
   AdminCommand asked = AdminCommand::Unknown;
-  if (first_pass) {
+  if (track) {
     AdminPairing::Pair pr = cd->admin->on_reply_line(line, r);
     pd->admin_matched = pr.matched;
     pd->admin_first = pr.first_line;
@@ -865,7 +865,6 @@ int dissect_pdu(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* /*dat
     learn_server(cd, pinfo, req);
   }
 
-  const bool first_pass = !PINFO_FD_VISITED(pinfo);
   const guint32 key = pdu_key(tvb);
   PduData* pd = static_cast<PduData*>(p_get_proto_data(wmem_file_scope(), pinfo, proto_gearman, key));
   bool track = false;
@@ -874,7 +873,6 @@ int dissect_pdu(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* /*dat
     p_add_proto_data(wmem_file_scope(), pinfo, proto_gearman, key, pd);
     track = true;  // first time we see this PDU: update pairings and jobs exactly once
   }
-  (void)first_pass;
 
   proto_item* ti = proto_tree_add_item(tree, proto_gearman, tvb, 0, -1, ENC_NA);
   proto_tree* pdu_tree = proto_item_add_subtree(ti, ett_pdu);
