@@ -372,6 +372,12 @@ class Sim {
 
   Summary run(const std::string& truth_path, PcapWriter& w) {
     if (cfg_.clients == 0 || cfg_.workers == 0) throw std::invalid_argument("need at least one client and one worker");
+    if (!cfg_.jobs_csv.empty()) {
+      csv_ = std::fopen(cfg_.jobs_csv.c_str(), "w");
+      if (!csv_) throw std::runtime_error("cannot open " + cfg_.jobs_csv + " for writing");
+      std::fputs("handle,function,unique,priority,background,outcome,coalesced_submits,client_port,worker_port,"
+                 "submit_us,created_us,assign_us,end_us,delivered_us,queue_us,run_us,total_us\n", csv_);
+    }
     uint64_t t = cfg_.start_us;
     for (uint32_t i = 0; i < cfg_.clients; ++i) {
       uint32_t ci = net_.open(uint16_t(32768 + i));
@@ -421,6 +427,11 @@ class Sim {
     }
     net_.flush_all();
     write_truth(truth_path);
+    if (csv_) {
+      std::FILE* f = csv_;
+      csv_ = nullptr;
+      if (std::fclose(f) != 0) throw std::runtime_error("write error on " + cfg_.jobs_csv);
+    }
     Summary s;
     s.frames = w.frames();
     s.bytes = w.bytes();
@@ -661,13 +672,14 @@ class Sim {
       gp::append_packet(req, gp::Magic::Req, type, {h, data});
       gp::append_packet(res, gp::Magic::Res, type, {h, data});
     }
-    uint64_t tt = net_.send(w.conn, 0, t, req);
+    uint64_t tt = net_.send(w.conn, 0, t, req), td = 0;
     tr.s.run.push_back(sat(tt - j.assign_t));
     if (!j.bg) {
-      uint64_t td = net_.send(clients_[j.client], 1, tt + srv_delay(), res);
+      td = net_.send(clients_[j.client], 1, tt + srv_delay(), res);
       tr.s.total.push_back(sat(td - j.submit_t));
       for (uint32_t c : j.extra_clients) net_.send(clients_[c], 1, tt + srv_delay(), res);
     }
+    job_row(j, tt, td);
     uint64_t next = tt;
     if (j.outcome == Outcome::Exception && model_.chance(cfg_.exception_then_fail)) {
       // Some client libraries follow WORK_EXCEPTION with WORK_FAIL; gearmand has dropped the job.
@@ -679,6 +691,20 @@ class Sim {
     w.state = Worker::State::Grabbing;
     schedule(next + worker_delay(), Ev::WorkerGrab, wi);
     maybe_finish(tt);
+  }
+
+  // One line of --jobs-csv per job, written when it ends (or at the end of the capture).
+  void job_row(const Job& j, uint64_t end, uint64_t delivered) {
+    if (!csv_) return;
+    static const char* prio[3] = {"high", "normal", "low"};
+    static const char* outcome[3] = {"complete", "fail", "exception"};
+    auto opt = [](uint64_t v) { return v ? std::to_string(v) : std::string(); };
+    std::fprintf(csv_, "H:gen:%" PRIu64 ",%s,%s,%s,%d,%s,%zu,%u,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%s,%s,%" PRIu64 ",%s,%s\n",
+                 j.handle_no, fns_[j.func].name.c_str(), unique(j.unique).c_str(), prio[j.prio], j.bg ? 1 : 0,
+                 end ? outcome[int(j.outcome)] : "incomplete", j.extra_clients.size(),
+                 unsigned(net_.conn(clients_[j.client]).port), unsigned(net_.conn(workers_[j.worker].conn).port),
+                 j.submit_t, j.created_t, j.assign_t, opt(end).c_str(), opt(delivered).c_str(), j.assign_t - j.created_t,
+                 end ? std::to_string(end - j.assign_t).c_str() : "", delivered ? std::to_string(delivered - j.submit_t).c_str() : "");
   }
 
   void release(uint32_t s) {
@@ -734,7 +760,10 @@ class Sim {
   }
 
   void finish(uint64_t t) {
-    for (uint32_t s : inflight_) truth_[jobs_[s].func].incomplete++;
+    for (uint32_t s : inflight_) {
+      truth_[jobs_[s].func].incomplete++;
+      job_row(jobs_[s], 0, 0);
+    }
     for (uint32_t i = 0; i < clients_.size(); ++i) net_.close(clients_[i], t + 100 * i);
     for (uint32_t i = 0; i < workers_.size(); ++i) net_.close(workers_[i].conn, t + 100 * (clients_.size() + i));
     end_us_ = t + 100 * (clients_.size() + workers_.size()) + 40;
@@ -808,6 +837,10 @@ class Sim {
   std::vector<FnTruth> truth_;
   uint64_t created_ = 0, submits_ = 0, stuck_jobs_ = 0, end_us_ = 0;
   bool finishing_ = false, closed_ = false;
+  std::FILE* csv_ = nullptr;
+
+ public:
+  ~Sim() { if (csv_) std::fclose(csv_); }
 };
 
 }  // namespace

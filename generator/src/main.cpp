@@ -43,6 +43,8 @@ const char* kUsage =
     "  --ack P            chance of a pure ACK after a data segment (default 0.3)\n"
     "  --link en10mb|null link type (default en10mb)\n"
     "  --start SECONDS    time of the first packet, Unix seconds (default 1700000000)\n"
+    "  --jobs-csv F       also write one line per job: handle, function, outcome, ports and the\n"
+    "                     microsecond times of submit, created, assign, end, delivered\n"
     "  -q, --quiet        no summary on stderr\n";
 
 [[noreturn]] void die(const std::string& msg) {
@@ -78,6 +80,7 @@ int main(int argc, char** argv) {
     const char* o = a.c_str();
     if (a == "--out") out = v;
     else if (a == "--truth") truth = v;
+    else if (a == "--jobs-csv") cfg.jobs_csv = v;
     else if (a == "--seed") cfg.seed = count(v, o);
     else if (a == "--jobs") cfg.jobs = count(v, o);
     else if (a == "--clients") cfg.clients = uint32_t(count(v, o));

@@ -336,6 +336,38 @@ TEST(Generator, AdminConnectionsSpeakTheTextProtocol) {
   expect_counts_match(g, decode_all(g.pcap, true));
 }
 
+TEST(Generator, JobsCsvAgreesWithTheTruth) {
+  geargen::Config c = small(9);
+  c.stuck = 1;
+  c.jobs_csv = temp_path("jobs.csv");
+  auto g = run(c, "csv");
+  std::ifstream in(c.jobs_csv);
+  std::string line;
+  ASSERT_TRUE(std::getline(in, line));
+  EXPECT_EQ(line.rfind("handle,function,", 0), 0u);
+  std::map<std::string, std::map<std::string, uint64_t>> outcomes;
+  std::map<std::string, std::vector<int64_t>> q, t;
+  uint64_t rows = 0;
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    for (std::string x; std::getline(ss, x, ',');) f.push_back(x);
+    if (!line.empty() && line.back() == ',') f.push_back("");
+    ASSERT_EQ(f.size(), 17u) << line;
+    ++rows;
+    outcomes[f[1]][f[5]]++;
+    q[f[1]].push_back(std::stoll(f[14]));
+    if (!f[16].empty()) t[f[1]].push_back(std::stoll(f[16]));
+  }
+  EXPECT_EQ(rows, uint64_t(g.truth["jobs"]["total"]));
+  for (const auto& f : g.truth["functions"]) {
+    std::string name = f["name"];
+    for (const char* k : {"complete", "fail", "exception", "incomplete"}) EXPECT_EQ(outcomes[name][k], uint64_t(f[k])) << name << k;
+    EXPECT_NEAR(double(f["queue_ms"]["p90"]), rank_ms(q[name], 90), 1e-9);
+    EXPECT_NEAR(double(f["total_ms"]["p50"]), rank_ms(t[name], 50), 1e-9);
+  }
+}
+
 TEST(Generator, FunctionSpecParses) {
   auto f = geargen::parse_functions("a:w=2:q=1/0.5:r=3:fail=0.1:exc=0.2:bg=0.3:payload=10:result=20;b");
   ASSERT_EQ(f.size(), 2u);

@@ -51,6 +51,7 @@ struct Config {
   double ack = 0.3;            // chance of a pure ACK after a data segment
   bool null_link = false;      // DLT_NULL instead of DLT_EN10MB
   uint64_t start_us = 1700000000ull * 1000000ull;
+  std::string jobs_csv;        // one line per job with its times, when not empty
 };
 
 std::vector<FunctionSpec> default_functions();
