@@ -84,7 +84,7 @@ EOF
   gen=$gb/build/generator/gearman-gen
 fi
 loop=$dir/pcap_read_loop
-cc -O2 -o "$loop" "$here/bench/pcap_read_loop.c" -lpcap
+"${CC:-cc}" -O2 -o "$loop" "$here/bench/pcap_read_loop.c" -lpcap
 analyzer=$build/analyzer/gearman-analyze
 have_analyzer=0; [ -x "$analyzer" ] && have_analyzer=1
 have_plugin=0; ls "$build"/plugin/plugins/*/epan/gearman.so >/dev/null 2>&1 && have_plugin=1
