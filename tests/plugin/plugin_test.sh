@@ -233,6 +233,17 @@ builtin)
   nb=$(builtin -r "$b" -V | grep -c "Malformed Packet")
   no=$(ours -r "$b" -V 2>/dev/null | grep -c "Malformed Packet")
   [ "$nb" -ge 1 ] && [ "$no" = 0 ] && pass "built-in throws Malformed on missing arguments ($nb), ours does not" || fail "malformed: built-in $nb, ours $no"
+  # The built-in reads ERROR's text as NUL-terminated and throws; ours does not.
+  nb=$(builtin -r "$PCAP_DIR/basic.pcap" -V -Y 'gearman.pkt_type == 19' | grep -c "Malformed Packet")
+  no=$(ours -r "$PCAP_DIR/basic.pcap" -V -Y 'gearman.pkt_type == 19' 2>/dev/null | grep -c "Malformed Packet")
+  [ "$nb" -ge 1 ] && [ "$no" = 0 ] && pass "ERROR packet: built-in Malformed, ours clean" || fail "ERROR packet: built-in $nb, ours $no"
+  # Every clean capture: the built-in throws exceptions on some (e.g. ERROR packets, admin text),
+  # ours on none.
+  for p in $(clean_captures); do
+    nb=$(builtin -r "$p" $(port_args "$p") -V | grep -c "Malformed Packet")
+    no=$(ours -r "$p" $(port_args "$p") -V 2>/dev/null | grep -c "Malformed Packet")
+    [ "$no" = 0 ] && pass "$(basename "$p"): built-in $nb Malformed, ours 0" || fail "$(basename "$p"): ours has $no Malformed"
+  done
   nb=$(builtin -r "$b" -Y 'gearman.pkt_type == 29' | count)
   no=$(ours -r "$b" -Y 'gearman.pkt_type == 29' 2>/dev/null | count)
   [ "$nb" = 0 ] && [ "$no" = 1 ] && pass "only ours resyncs after an oversize header" || fail "resync: built-in $nb, ours $no"
