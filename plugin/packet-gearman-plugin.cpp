@@ -61,7 +61,7 @@ bool handle_patched = false;  // the built-in's handle now runs our dissector
 gboolean pref_heuristic = TRUE;
 gboolean pref_own_desegment = TRUE;  // used only when the built-in's preference is absent
 pref_t* desegment_pref = nullptr;
-gint pref_preview_len = 48;
+guint pref_preview_len = 48;
 
 gearproto::Limits limits;
 
@@ -1168,7 +1168,7 @@ void proto_register_gearman_plugin() {
                                  "(also Analyze > Enabled Protocols > gearman_tcp)", &pref_heuristic);
   prefs_register_uint_preference(mod, "preview_length", "Payload preview length",
                                  "Characters of a payload shown in its tree item", 10,
-                                 reinterpret_cast<guint*>(&pref_preview_len));
+                                 &pref_preview_len);
 
   gearman_tap = register_tap("gearman");
   register_init_routine(init_jobs);
