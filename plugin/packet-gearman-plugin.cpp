@@ -221,11 +221,12 @@ char* preview(wmem_allocator_t* pool, Bytes b) {
 char* to_col(wmem_allocator_t* pool, Bytes b);
 
 char* to_cstr(wmem_allocator_t* pool, Bytes b) {
-  // Strings from the wire for columns and keys: NULs and control characters made visible.
+  // Strings from the wire for fields, columns and keys: NULs and control characters other than tab
+  // become '.'.
   char* out = static_cast<char*>(wmem_alloc(pool, b.size() + 1));
   for (size_t i = 0; i < b.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(b[i]);
-    out[i] = (c >= 0x20 && c != 0x7f) ? static_cast<char>(c) : '.';
+    out[i] = ((c >= 0x20 && c != 0x7f) || c == '\t') ? static_cast<char>(c) : '.';
   }
   out[b.size()] = '\0';
   return out;
@@ -724,6 +725,8 @@ int dissect_text(tvbuff_t* tvb, packet_info* pinfo, proto_tree* pdu_tree, proto_
     for (int i = 0; i < r.argc; ++i)
       proto_tree_add_string(pdu_tree, hf_admin_arg, tvb, offset_in(all, r.args[i]),
                             static_cast<int>(r.args[i].size()), to_cstr(pinfo->pool, r.args[i]));
+    if (r.command == AdminCommand::CancelJob && r.argc > 0)
+      if (const Job* j = find_job(cd, pinfo, r.args[0])) add_job(pdu_tree, pinfo, tvb, j, pdu_item, false);
     if (r.defects & kAdminUnknownCommand) expert_add_info(pinfo, ci, &ei_admin_unknown);
     if (r.defects & kAdminBadArguments) expert_add_info(pinfo, ci, &ei_admin_bad_args);
     if (track) {
@@ -811,6 +814,7 @@ int dissect_text(tvbuff_t* tvb, packet_info* pinfo, proto_tree* pdu_tree, proto_
                             static_cast<int>(r.name.size()), to_cstr(pinfo->pool, r.name));
       const int hfs[] = {hf_admin_retries, hf_admin_ignore, hf_admin_queued};
       add_counts(row, tvb, hfs, 3, r);
+      if (const Job* j = find_job(cd, pinfo, r.name)) add_job(row, pinfo, tvb, j, pdu_item, false);
       break;
     }
     case ReplyLineKind::UniqueRow:
