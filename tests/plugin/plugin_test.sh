@@ -46,6 +46,13 @@ port_args() {
 
 case $case_name in
 startup)
+  so=$(ls "$PLUGIN_DIR"/*/epan/gearman.so | head -n1)
+  syms=$(nm -D --defined-only "$so" 2>/dev/null | awk '{print $3}')
+  for sym in plugin_version plugin_want_major plugin_want_minor plugin_register; do
+    grep -qx "$sym" <<<"$syms" && pass "exports $sym" || fail "$so does not export $sym"
+  done
+  n=$(grep -c "gearproto" <<<"$syms" || true)
+  [ "$n" = 0 ] && pass "decoder symbols stay private" || fail "$n decoder symbols exported"
   err=$(ours -G plugins 2>&1 >/dev/null)
   [ -z "$err" ] && pass "nothing on stderr at start" || fail "stderr at start: $err"
   ours -G plugins 2>/dev/null | grep -q '^gearman.so' && pass "plugin listed" || fail "gearman.so not in -G plugins"
