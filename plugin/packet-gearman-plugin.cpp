@@ -123,7 +123,10 @@ const char* outcome_name(guint8 o) {
   }
 }
 
+struct ConvData;
+
 struct Job {
+  const ConvData* owner;  // the connection of the first submit: its result ends the total time
   const char* function;
   const char* unique;
   guint32 submits;  // SUBMITs answered with this handle (coalesced submits share one job)
@@ -474,6 +477,7 @@ void track_binary(ConvData* cd, packet_info* pinfo, PduData* pd, const gearproto
         if (w) { j->submit_frame = w->frame; j->submit_ts = w->ts; }
         j->created_frame = pinfo->num;
         j->created_ts = pinfo->abs_ts;
+        j->owner = cd;
         pd->job_created_here = true;
         index_unique(cd, j);
       }
@@ -515,7 +519,7 @@ void track_binary(ConvData* cd, packet_info* pinfo, PduData* pd, const gearproto
                      : h.type == WORK_FAIL ? kOutcomeFail : kOutcomeException;
           pd->job_end_here = true;
         }
-      } else if (!j->result_frame) {  // delivered to the client
+      } else if (!j->result_frame && (!j->owner || j->owner == cd)) {  // delivered to the owner
         j->result_frame = pinfo->num;
         j->result_ts = pinfo->abs_ts;
         pd->job_result_here = true;

@@ -295,7 +295,7 @@ truth)
     [ "$n" = 0 ] && pass "no Malformed/error items ($opts)" || fail "$n Malformed/error frames ($opts)"
   done <<'OPTS'
 --split 0.3
---exception-then-fail 0.3 --stuck 2 --batch 0.3 --coalesce 0.1
+--exception-then-fail 0.3 --stuck 2 --batch 0.3 --coalesce 0.3
 --reorder 0.05 --loss 0.02 --link null
 OPTS
   ;;
