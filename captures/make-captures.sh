@@ -1,0 +1,189 @@
+#!/bin/bash
+# make-captures.sh - regenerate every capture in this directory from scratch.
+#
+# Run as root, on demand (never in CI): needs gearman-job-server,
+# gearman-tools, libgearman-dev, libgearman-client-perl, tcpdump, python3,
+# a C compiler and util-linux `unshare`.
+#
+#   sudo captures/make-captures.sh            # all scenarios
+#   sudo captures/make-captures.sh admin      # only the named scenario(s)
+#
+# Each scenario runs in its own network + UTS namespace (unshare -nu): a
+# private loopback with MTU 1500 (so TCP segments look like Ethernet, and a
+# 200 KB argument spans many segments) and hostname "gearcap" (so gearmand's
+# job handles are H:gearcap:N on every machine). Inside: gearmand on
+# 127.0.0.1, tcpdump -s 0 -U on lo for the scenario's port, the client and
+# worker software, settle, SIGINT to tcpdump, stop gearmand. Then
+# gen/make_manifest.py counts the PDUs itself and writes NAME.manifest.json.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+GEN=$HERE/gen
+ALL="basic-cli libgearman-full perl-coalesce large-arg admin errors nonstandard-port"
+
+# ------------------------------------------------------------ helpers (inner)
+H=127.0.0.1
+log() { echo "[$SCEN] $*" >&2; }
+
+start_server() {            # start_server PORT
+  PORT=$1
+  gearmand -L $H -p "$PORT" -l "$W/gearmand.log" -d --pid-file="$W/gearmand.pid"
+  for _ in $(seq 50); do
+    (exec 3<>/dev/tcp/$H/"$PORT") 2>/dev/null && break
+    sleep 0.1
+  done
+}
+start_capture() {           # after start_server: the probe above is not captured
+  tcpdump -i lo -w "$W/$SCEN.pcap" -s 0 -U "tcp port $PORT" 2>"$W/tcpdump.err" &
+  TCPDUMP=$!
+  for _ in $(seq 50); do grep -q "listening on" "$W/tcpdump.err" 2>/dev/null && break; sleep 0.1; done
+  sleep 0.3
+}
+stop_capture() {
+  sleep 0.5                 # let the last segments and FINs settle
+  kill -INT "$TCPDUMP"; wait "$TCPDUMP" || true
+}
+stop_server() {
+  local pid
+  pid=$(cat "$W/gearmand.pid" 2>/dev/null) || return 0
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "$pid"
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+}
+stop_pids() { for p in "$@"; do kill "$p" 2>/dev/null || true; done; for p in "$@"; do wait "$p" 2>/dev/null || true; done; }
+job() { echo "JOB $*" >> "$W/jobs.log"; }   # what the shell part submitted
+gm()  { gearman -h $H -p "$PORT" "$@"; }
+ga()  { echo "ADMIN gearadmin $*" >> "$W/jobs.log"; gearadmin -h $H -p "$PORT" "$@" >> "$W/admin.out"; }
+
+# ------------------------------------------------------------ scenarios
+scen_basic-cli() {
+  start_server 4730; start_capture
+  gearman -h $H -p "$PORT" -w -f cli_reverse -- rev >>"$W/worker.out" 2>&1 & local w1=$!
+  gearman -h $H -p "$PORT" -w -f cli_echo >>"$W/worker.out" 2>&1 & local w2=$!
+  gearman -h $H -p "$PORT" -w -N -f cli_lines -- cat >>"$W/worker.out" 2>&1 & local w3=$!
+  sleep 0.5
+  echo "hello gearman" | gm -f cli_reverse -u cli-u-normal > "$W/out.txt"; job normal cli_reverse cli-u-normal
+  gm -I -f cli_reverse -u cli-u-high "high priority" >> "$W/out.txt";     job high cli_reverse cli-u-high
+  gm -L -f cli_reverse -u cli-u-low "low priority" >> "$W/out.txt";       job low cli_reverse cli-u-low
+  gm -b -f cli_echo -u cli-u-bg "background" >> "$W/out.txt";             job bg cli_echo cli-u-bg
+  gm -b -I -f cli_echo -u cli-u-high-bg "high background" >> "$W/out.txt"; job high_bg cli_echo cli-u-high-bg
+  gm -b -L -f cli_echo -u cli-u-low-bg "low background" >> "$W/out.txt";  job low_bg cli_echo cli-u-low-bg
+  gm -s -f cli_echo -u cli-u-empty >> "$W/out.txt";                       job normal cli_echo cli-u-empty
+  printf 'line one\nline two\nline three\n' | gm -f cli_lines -u cli-u-lines >> "$W/out.txt"; job normal cli_lines cli-u-lines
+  gm -f cli_reverse -f cli_echo -u cli-u-two "two functions" >> "$W/out.txt"; job normal cli_reverse cli-u-two; job normal cli_echo cli-u-two
+  sleep 1
+  stop_pids $w1 $w2 $w3
+  stop_capture; stop_server
+}
+
+scen_libgearman-full() {
+  start_server 4730; start_capture
+  "$W/libgearman_scenarios" worker "$PORT" "$W/stop" & local w1=$!
+  "$W/libgearman_scenarios" uniqworker "$PORT" "$W/stop" & local w2=$!
+  sleep 0.5
+  timeout 60 "$W/libgearman_scenarios" client "$PORT" >> "$W/jobs.log" 2>>"$W/client.err"
+  timeout 60 "$W/libgearman_scenarios" uniqclient "$PORT" >> "$W/jobs.log" 2>>"$W/client.err"
+  sleep 1.5                 # the epoch job and the slow job finish
+  touch "$W/stop"; wait $w1 $w2 || true
+  stop_capture; stop_server
+}
+
+scen_perl-coalesce() {
+  start_server 4730; start_capture
+  perl "$GEN/perl_worker.pl" "$PORT" "$W/stop" & local w=$!
+  sleep 0.5
+  timeout 60 perl "$GEN/perl_client.pl" "$PORT" basic >> "$W/jobs.log"
+  sleep 0.5
+  touch "$W/stop"; wait $w || true
+  stop_capture; stop_server
+}
+
+scen_large-arg() {
+  start_server 4730; start_capture
+  perl "$GEN/perl_worker.pl" "$PORT" "$W/stop" & local w=$!
+  sleep 0.5
+  timeout 60 perl "$GEN/perl_client.pl" "$PORT" large >> "$W/jobs.log"
+  sleep 0.5
+  touch "$W/stop"; wait $w || true
+  stop_capture; stop_server
+}
+
+scen_admin() {
+  start_server 4730; start_capture
+  gearman -h $H -p "$PORT" -w -f adm_worker >>"$W/worker.out" 2>&1 & local w=$!
+  sleep 0.3
+  # jobs for a function nobody serves, so status / show jobs have rows
+  gm -b -f adm_queued -u adm-u-1 "queued one" >/dev/null;   job bg adm_queued adm-u-1
+  gm -b -f adm_queued -u adm-u-2 "queued two" >/dev/null;   job bg adm_queued adm-u-2
+  gm -b -I -f adm_queued -u adm-u-3 "queued high" >/dev/null; job high_bg adm_queued adm-u-3
+  gm -b -L -f adm_queued -u adm-u-4 "queued low" >/dev/null;  job low_bg adm_queued adm-u-4
+  ga --status; ga --workers; ga --priority-status; ga --show-jobs; ga --show-unique-jobs
+  ga --server-version; ga --getpid; ga --server-verbose
+  ga --create-function adm_ga_created; ga --drop-function adm_ga_created
+  ga --cancel-job H:gearcap:1
+  ga --show-jobs
+  # the rest over raw sockets (LF line endings, split lines, several per send)
+  python3 "$GEN/raw_tricks.py" "$PORT" admin-text >> "$W/raw.log"
+  # and one through nc, the way the protocol document suggests
+  (printf 'status\r\n'; sleep 0.5) | nc -q 1 $H "$PORT" >> "$W/admin.out"
+  echo "ADMIN nc status" >> "$W/jobs.log"
+  stop_pids $w
+  sleep 0.3
+  python3 "$GEN/raw_tricks.py" "$PORT" admin-shutdown >> "$W/raw.log"
+  stop_capture; stop_server
+}
+
+scen_errors() {
+  start_server 4730; start_capture
+  perl "$GEN/perl_worker.pl" "$PORT" "$W/stop" & local w=$!
+  sleep 0.5
+  # pl_fail, then pl_die: the Perl worker sends WORK_EXCEPTION + WORK_FAIL,
+  # gearmand answers the WORK_FAIL with ERROR and the Perl worker croaks.
+  timeout 60 perl "$GEN/perl_client.pl" "$PORT" errors >> "$W/jobs.log" 2>>"$W/client.err" || true
+  wait $w 2>/dev/null || true
+  python3 "$GEN/raw_tricks.py" "$PORT" binary-tricks >> "$W/raw.log"
+  touch "$W/stop"
+  stop_capture; stop_server
+}
+
+scen_nonstandard-port() {
+  start_server 7003; start_capture
+  gearman -h $H -p "$PORT" -w -f ns_reverse -- rev >>"$W/worker.out" 2>&1 & local w1=$!
+  perl "$GEN/perl_worker.pl" "$PORT" "$W/stop" perl-worker-7003 & local w2=$!
+  sleep 0.5
+  gm -f ns_reverse -u ns-u-1 "on port 7003" > "$W/out.txt";        job normal ns_reverse ns-u-1
+  gm -b -f ns_reverse -u ns-u-2 "background on 7003" >> "$W/out.txt"; job bg ns_reverse ns-u-2
+  gm -I -f pl_upper -u ns-u-3 "perl worker on 7003" >> "$W/out.txt"; job high pl_upper ns-u-3
+  ga --status; ga --workers
+  sleep 0.5
+  touch "$W/stop"; stop_pids $w1; wait $w2 || true
+  stop_capture; stop_server
+}
+
+# ------------------------------------------------------------ driver
+if [ "${1:-}" = "--inner" ]; then
+  SCEN=$2; W=$3
+  hostname gearcap
+  ip link set lo up
+  ip link set lo mtu 1500
+  cd "$W"
+  "scen_$SCEN"
+  exit 0
+fi
+
+[ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
+SCENS=${*:-$ALL}
+TMP=$(mktemp -d /tmp/gearcap.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+cc -O2 -Wall -o "$TMP/libgearman_scenarios" "$GEN/libgearman_scenarios.c" -lgearman
+for s in $SCENS; do
+  W=$TMP/$s; mkdir -p "$W"; chmod 777 "$W"   # tcpdump drops privileges
+  cp "$TMP/libgearman_scenarios" "$W/"
+  echo "== $s" >&2
+  unshare -nu "$0" --inner "$s" "$W"
+  cp "$W/$s.pcap" "$HERE/$s.pcap"
+  chmod 644 "$HERE/$s.pcap"
+  python3 "$GEN/make_manifest.py" "$s" "$HERE/$s.pcap" "$W"
+done
+ls -l "$HERE"/*.pcap >&2
