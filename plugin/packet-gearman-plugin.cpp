@@ -330,7 +330,7 @@ guint32 pdu_key(tvbuff_t* tvb) {
 // ---------------------------------------------------------------------------------------------
 // Framing for tcp_dissect_pdus
 
-guint get_pdu_len(packet_info* /*pinfo*/, tvbuff_t* tvb, int offset, void* /*data*/) {
+guint get_pdu_len(packet_info* pinfo, tvbuff_t* tvb, int offset, void* /*data*/) {
   const gint avail = tvb_captured_length_remaining(tvb, offset);
   if (avail <= 0) return 0;
   const guint8* p = tvb_get_ptr(tvb, offset, avail);
@@ -352,8 +352,9 @@ guint get_pdu_len(packet_info* /*pinfo*/, tvbuff_t* tvb, int offset, void* /*dat
     // The framer reports 12 for a partial header: that is a lower bound, not the PDU size, and
     // TCP reassembly cannot grow a PDU it was told the size of. Ask for one more segment instead.
     if (f.size && buf.size() >= gearproto::kHeaderSize) return static_cast<guint>(f.size);
-    // A text line without its newline yet, or fewer than 12 header bytes: one more segment.
-    if (desegment_enabled()) return 0;
+    // A text line without its newline yet, or fewer than 12 header bytes: one more segment
+    // (0 asks tcp_dissect_pdus for it; only when TCP can reassemble, else it throws).
+    if (desegment_enabled() && pinfo->can_desegment) return 0;
     return static_cast<guint>(avail);
   }
   // Invalid: the bytes up to the next plausible header are garbage; skip them as one unit.
@@ -891,7 +892,14 @@ int dissect_pdu(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* /*dat
   // or "text" that holds a NUL (admin lines never do; this is binary data seen mid-stream).
   bool garbage = binary ? (f.status == gearproto::Frame::Invalid && !gearproto::frame_error_is_skippable(f.error))
                         : std::memchr(p, '\0', static_cast<size_t>(caplen)) != nullptr;
-  if (garbage || (binary && caplen < static_cast<gint>(gearproto::kHeaderSize))) {
+  if (!garbage && binary && caplen < static_cast<gint>(gearproto::kHeaderSize)) {
+    // The start of a header and nothing more (desegmentation off, or the capture ends here).
+    proto_item* gi = proto_tree_add_item(pdu_tree, hf_garbage, tvb, 0, caplen, ENC_NA);
+    expert_add_info_format(pinfo, gi, &ei_truncated, "Only %d bytes of a 12-byte header", caplen);
+    col_append_sep_fstr(pinfo->cinfo, COL_INFO, "; ", "[partial header]");
+    return caplen;
+  }
+  if (garbage) {
     proto_item_append_text(ti, ", %d bytes skipped", caplen);
     proto_item* gi = proto_tree_add_item(pdu_tree, hf_garbage, tvb, 0, caplen, ENC_NA);
     if (f.error == gearproto::FrameError::Oversize) expert_add_info(pinfo, gi, &ei_oversize);

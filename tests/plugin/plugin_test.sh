@@ -268,6 +268,11 @@ desegment)
   [ -z "$err" ] && pass "desegment off: quiet" || fail "desegment off stderr: $err"
   n=$(ours -r "$c" -o gearman.desegment:FALSE -o tcp.desegment_tcp_streams:FALSE -Y 'gearman.expert.truncated' 2>/dev/null | count)
   [ "$n" -ge 1 ] && pass "desegment off: split PDU marked truncated" || fail "desegment off: no truncated PDU ($n)"
+  # TCP reassembly off while ours is on: no "Unreassembled Packet" exceptions.
+  for p in "$c" "$PCAP_DIR/admin.pcap"; do
+    n=$(ours -r "$p" -o tcp.desegment_tcp_streams:FALSE -V 2>/dev/null | grep -c "Unreassembled\|Exception occurred")
+    [ "$n" = 0 ] && pass "tcp desegmentation off: no exceptions in $(basename "$p")" || fail "tcp desegmentation off: $n exceptions in $(basename "$p")"
+  done
   n=$(ours -r "$c" -Y 'frame.number == 17 && gearman.type == "SUBMIT_JOB_HIGH"' 2>/dev/null | count)
   [ "$n" = 1 ] && pass "desegment on: split PDU reassembled" || fail "split PDU not reassembled"
   n=$(ours -r "$PCAP_DIR/admin.pcap" -Y 'gearman.mgr_cmd == "prioritystatus"' 2>/dev/null | count)
