@@ -278,6 +278,31 @@ desegment)
   n=$(ours -r "$PCAP_DIR/admin.pcap" -Y 'gearman.mgr_cmd == "prioritystatus"' 2>/dev/null | count)
   [ "$n" = 1 ] && pass "text line split over segments reassembled" || fail "split text line: $n"
   ;;
+install)
+  # cmake --install puts gearman.so in the personal plugin folder (under DESTDIR here), where a
+  # normal user's tshark loads it.
+  dest=$(mktemp -d)
+  DESTDIR=$dest cmake --install "$BUILD_DIR" >/dev/null || fail "cmake --install"
+  so=$(find "$dest" -path '*/plugins/4.0/epan/gearman.so' | head -n1)
+  [ -n "$so" ] && pass "installed $so" || fail "gearman.so not installed"
+  if [ -n "$so" ]; then
+    # Load it from there as an unprivileged user with that folder as HOME's personal plugins.
+    home=$(mktemp -d)
+    mkdir -p "$home/.local/lib/wireshark/plugins/4.0/epan"
+    cp "$so" "$home/.local/lib/wireshark/plugins/4.0/epan/"
+    cp "$PCAP_DIR/basic.pcap" "$home/"
+    chmod -R a+rX "$home"
+    if [ "$(id -u)" = 0 ]; then
+      chown -R nobody "$home"
+      out=$(cd "$home" && setpriv --reuid=nobody --regid=nogroup --clear-groups env -i PATH="$PATH" HOME="$home" tshark -r "$home/basic.pcap" -Y gearman.payload 2>&1)
+    else
+      out=$(HOME=$home tshark -r "$home/basic.pcap" -Y gearman.payload 2>&1)
+    fi
+    grep -q "SUBMIT_JOB" <<<"$out" && pass "personal plugin folder install loads" || fail "installed plugin not loaded: $out"
+    rm -rf "$home"
+  fi
+  rm -rf "$dest"
+  ;;
 truth)
   # gearman-gen writes captures whose jobs are known exactly; the plugin's job fields must agree.
   gen=${GEARMAN_GEN:?}
