@@ -1201,8 +1201,8 @@ bool patch_handle(dissector_handle_t target, dissector_t fn) {
   static_assert(sizeof(fn_ptr) == sizeof(fn), "function pointers must fit a data pointer");
   std::memcpy(&fn_ptr, &fn, sizeof fn);
   const unsigned char* pbytes = reinterpret_cast<const unsigned char*>(probe);
-  // Both layouts Wireshark 3.6-4.4 use keep the function within the first 5 pointer-sized words,
-  // and the handle is larger than that.
+  // Wireshark 4.0 keeps it in the 4th pointer-sized word (name, description, type, function, data,
+  // protocol); look in words 1-4 only, all inside the handle.
   int found = -1;
   for (int i = 1; i < 5; ++i) {
     void* w;
@@ -1241,7 +1241,8 @@ void proto_reg_handoff_gearman_plugin() {
     gearman_handle = builtin;
     handle_patched = true;
   } else if (builtin) {
-    // Fallback: own the port silently; Decode As stays on the built-in.
+    // Fallback for a layout the check above does not recognise: own port 4730 (Wireshark then
+    // warns about two handles of one protocol on tcp.port, and Decode As stays on the built-in).
     gearman_handle = create_dissector_handle(dissect_gearman, proto_gearman);
     dissector_change_uint("tcp.port", kGearmanPort, gearman_handle);
   } else {
