@@ -84,8 +84,9 @@ scen_libgearman-full() {
   sleep 0.5
   timeout 60 "$W/libgearman_scenarios" client "$PORT" >> "$W/jobs.log" 2>>"$W/client.err"
   timeout 60 "$W/libgearman_scenarios" uniqclient "$PORT" >> "$W/jobs.log" 2>>"$W/client.err"
-  sleep 1.5                 # the epoch job and the slow job finish
+  sleep 3                   # the slow job, then the epoch job, finish
   touch "$W/stop"; wait $w1 $w2 || true
+  cat "$W/client.err" >&2
   stop_capture; stop_server
 }
 

@@ -128,13 +128,12 @@ static int run_worker(int port, const char *stopfile, int uniq_only)
         rc != GEARMAN_IO_WAIT && rc != GEARMAN_NO_ACTIVE_FDS)
       fprintf(stderr, "worker_work: %s\n", gearman_worker_error(w));
   }
-  gearman_worker_unregister_all(w);                              /* RESET_ABILITIES */
-  /* unregister_all only queues the packet; the next grab sends it. */
-  {
-    gearman_return_t rc;
-    gearman_job_st *j = gearman_worker_grab_job(w, NULL, &rc);
-    if (j) gearman_job_free(j);
-  }
+  /* RESET_ABILITIES: gearman_worker_unregister_all only queues the packet,
+     and libgearman flushes it only together with a later registration, so
+     register one more function and run one more (timing-out) round. */
+  gearman_worker_unregister_all(w);
+  gearman_worker_add_function(w, "lg_after_reset", 0, fn_map, NULL);
+  gearman_worker_work(w);
   gearman_worker_free(w);
   return 0;
 }

@@ -32,6 +32,13 @@ for key, want in exp.items():
     if cur != want:
         problems.append("expected %s = %r, capture has %r" % (key, want, cur))
 
+for t in meta.get("expect_types", []):
+    if not r["packets"]["by_type"].get(t):
+        problems.append("expected at least one %s, capture has none" % t)
+for a in meta.get("expect_admin", []):
+    if a not in r["admin_commands"]:
+        problems.append("expected admin command %r, not in capture" % a)
+
 logged = []
 jl = os.path.join(work, "jobs.log")
 if os.path.exists(jl):
@@ -64,7 +71,9 @@ manifest = {
         "description, software, server, notes": "gen/scenarios.json (what make-captures.sh runs)",
         "tcp_streams, packets, admin_commands, jobs, job_list, error_packets":
             "gen/count_pdus.py: own pcap parser + TCP reassembly, not the project's decoder",
-        "cross-checked": sorted(exp) + (["script_submits"] if "script_submits" in meta else []),
+        "cross-checked": sorted(exp) + (["script_submits"] if "script_submits" in meta else [])
+            + (["expect_types"] if "expect_types" in meta else [])
+            + (["expect_admin"] if "expect_admin" in meta else []),
     },
 }
 out = os.path.join(os.path.dirname(here), name + ".manifest.json")
