@@ -1,0 +1,752 @@
+#include "analyzer.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+#include "gearproto/arguments.h"
+#include "gearproto/resync.h"
+
+namespace gan {
+
+using gearproto::Bytes;
+
+const char* outcome_name(Outcome o) {
+  switch (o) {
+    case Outcome::Complete: return "complete";
+    case Outcome::Fail: return "fail";
+    case Outcome::Exception: return "exception";
+    default: return "incomplete";
+  }
+}
+
+namespace {
+
+uint64_t fnv(const void* p, size_t n, uint64_t h = 1469598103934665603ull) {
+  const auto* b = static_cast<const uint8_t*>(p);
+  for (size_t i = 0; i < n; ++i) { h ^= b[i]; h *= 1099511628211ull; }
+  return h;
+}
+
+std::string endpoint_string(const Endpoint& e) {
+  char buf[80];
+  int n = format_endpoint(e, buf, sizeof buf);
+  return std::string(buf, n > 0 ? size_t(n) : 0);
+}
+
+bool slower(const JobRecord& a, const JobRecord& b);  // a is slower than b
+
+int64_t slowness(const JobRecord& r) {
+  int64_t t = r.total_ns();
+  if (t == kNoTime) t = r.run_ns();
+  if (t == kNoTime) t = r.queue_ns();
+  return t;
+}
+bool slower(const JobRecord& a, const JobRecord& b) { return slowness(a) > slowness(b); }
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Connection and job state
+
+struct Analyzer::Job {
+  JobRecord r;
+  uint32_t server = 0;
+  uint32_t fn = UINT32_MAX;
+  uint64_t key = 0;
+  uint64_t worker_conn = 0;        // connection the job is assigned on (0: none)
+  int32_t worker = -1;
+  std::vector<uint64_t> waiting;   // client connections that wait for the result
+};
+
+struct Pending {
+  std::string function, unique;
+  const char* priority;
+  bool background;
+  uint64_t payload;
+  int64_t t;
+  uint64_t frame;
+};
+
+struct Dir {
+  gearproto::StreamDecoder dec;
+  bool started = false;
+  bool fin = false;
+  uint32_t isn = 0;       // stream offset 0 is at isn + 1
+  uint64_t next = 0;      // next stream offset expected
+  std::map<uint64_t, std::pair<std::string, uint32_t>> ooo;  // offset → captured bytes, wire length
+  size_t ooo_bytes = 0;
+};
+
+struct Analyzer::Conn {
+  uint64_t id = 0;
+  Endpoint x, y;             // x: sender of the first segment seen
+  enum Kind : uint8_t { Undecided, Gearman, NotGearman } kind = Undecided;
+  bool server_is_x = false;
+  bool syn_from_x = false, syn_seen = false;
+  bool closed = false;
+  uint32_t server = 0;
+  Dir dir[2];                // by sender: 0 = x, 1 = y
+  std::deque<Pending> pending;
+  gearproto::AdminPairing admin;
+  int32_t worker = -1;
+  std::vector<uint64_t> assigned;  // job keys assigned on this (worker) connection
+  uint64_t recent_done[8] = {};    // job keys this worker finished lately (late terminals)
+  unsigned recent_pos = 0;
+  bool to_server(int from) const { return (from == 0) != server_is_x; }
+};
+
+struct DirSink : gearproto::MessageSink {
+  Analyzer* a;
+  Analyzer::Conn* c;
+  int from;
+  DirSink(Analyzer* an, Analyzer::Conn* cn, int f) : a(an), c(cn), from(f) {}
+  void on_message(const gearproto::Message& m) override { a->on_message(*c, from, m); }
+  void on_skip(uint64_t, uint64_t length, gearproto::SkipReason r, gearproto::FrameError) override {
+    a->on_skip(*c, from, length, r);
+  }
+};
+
+size_t Analyzer::ConnKeyHash::operator()(const ConnKey& k) const {
+  uint64_t h = fnv(k.a.addr, 16);
+  h = fnv(&k.a.port, 2, h);
+  h = fnv(k.b.addr, 16, h);
+  return size_t(fnv(&k.b.port, 2, h));
+}
+
+Analyzer::Analyzer(Options o) : opt_(std::move(o)) {}
+Analyzer::~Analyzer() = default;
+
+// ---------------------------------------------------------------------------------------------
+// Warnings
+
+void Analyzer::count_warning(const char* kind, uint64_t bytes, const char* detail) {
+  for (auto& w : warnings_) {
+    if (w.kind == kind) { ++w.count; w.bytes += bytes; return; }
+  }
+  Warning w;
+  w.kind = kind;
+  w.count = 1;
+  w.bytes = bytes;
+  w.first_frame = frame_;
+  w.detail = detail;
+  warnings_.push_back(std::move(w));
+}
+
+void Analyzer::warn(const std::string& kind, const std::string& detail, uint64_t frame) {
+  Warning w;
+  w.kind = kind;
+  w.count = 1;
+  w.first_frame = frame ? frame : frame_;
+  w.detail = detail;
+  warnings_.push_back(std::move(w));
+}
+
+std::vector<Warning> Analyzer::warnings() const { return warnings_; }
+
+std::vector<JobRecord> Analyzer::slowest() const {
+  std::vector<JobRecord> v = top_;
+  std::sort(v.begin(), v.end(), slower);
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Frames and segments
+
+void Analyzer::on_frame(int dlt, const uint8_t* data, uint32_t caplen, uint32_t wirelen, int64_t ts_ns) {
+  ++frame_;
+  ++totals_.frames;
+  if (totals_.first_ns == kNoTime) totals_.first_ns = ts_ns;
+  totals_.last_ns = ts_ns;
+  ParseResult r = parse_frame(dlt, data, caplen, wirelen, seg_);
+  switch (r) {
+    case ParseResult::Tcp:
+      seg_.frame = frame_;
+      seg_.ts_ns = ts_ns;
+      on_segment(seg_);
+      return;
+    case ParseResult::NotTcp: return;
+    case ParseResult::UnknownLink: count_warning("unknown_link_type", 0, "frames of a link type the analyzer does not read"); return;
+    case ParseResult::Fragment: count_warning("ip_fragment", 0, "IP fragments are not reassembled; their bytes count as lost if Gearman"); return;
+    case ParseResult::Truncated: count_warning("snaplen_headers", 0, "frames cut off by the snap length inside their link/IP/TCP headers"); return;
+    case ParseResult::Malformed: count_warning("malformed_frame", 0, "frames whose IP/TCP headers do not add up"); return;
+  }
+}
+
+Analyzer::ConnKey Analyzer::key_of(const Endpoint& src, const Endpoint& dst) {
+  ConnKey k;
+  int cmp = std::memcmp(src.addr, dst.addr, 16);
+  bool src_first = cmp < 0 || (cmp == 0 && src.port < dst.port);
+  k.a = src_first ? src : dst;
+  k.b = src_first ? dst : src;
+  return k;
+}
+
+Analyzer::Conn* Analyzer::lookup(const TcpSegment& s, bool create) {
+  ConnKey k = key_of(s.src, s.dst);
+  auto it = conns_.find(k);
+  if (it != conns_.end()) return it->second.get();
+  if (!create) return nullptr;
+  auto c = std::make_unique<Conn>();
+  c->id = next_conn_id_++;
+  c->x = s.src;
+  c->y = s.dst;
+  Conn* p = c.get();
+  conns_.emplace(k, std::move(c));
+  return p;
+}
+
+static bool port_listed(const std::vector<uint16_t>& ports, uint16_t p) {
+  for (uint16_t q : ports) if (q == p) return true;
+  return false;
+}
+
+void Analyzer::on_segment(const TcpSegment& s) {
+  ++totals_.tcp_segments;
+  now_ = s.ts_ns;
+  if (totals_.first_ns == kNoTime) totals_.first_ns = s.ts_ns;
+  if (s.ts_ns > totals_.last_ns || totals_.last_ns == kNoTime) totals_.last_ns = s.ts_ns;
+  bool syn = s.flags & kSyn;
+  bool opening = syn && !(s.flags & kAck);
+  Conn* c = lookup(s, s.length > 0 || syn);
+  if (!c) return;
+  int from = s.src == c->x ? 0 : 1;
+  if (c->kind == Conn::NotGearman && !opening) return;
+
+  // Port reuse: a new SYN on a connection that already carried data or was closed.
+  if (opening && c->dir[from].started && (c->closed || c->dir[from].isn != s.seq)) {
+    if (!c->closed) close_conn(*c);
+    conns_.erase(key_of(s.src, s.dst));
+    c = lookup(s, true);
+    from = 0;
+  }
+  if (c->closed) return;
+
+  if (c->kind == Conn::Undecided) {
+    if (syn && !c->syn_seen) { c->syn_seen = true; c->syn_from_x = (from == 0) == opening; }
+    bool dst_listed = port_listed(opt_.ports, s.dst.port), src_listed = port_listed(opt_.ports, s.src.port);
+    if (dst_listed || src_listed) {
+      bool server_is_dst = dst_listed && (!src_listed || opening || (c->syn_seen && (from == 0) == c->syn_from_x));
+      c->server_is_x = server_is_dst ? (from == 1) : (from == 0);
+      c->kind = Conn::Gearman;
+    } else if (s.captured > 0 && opt_.heuristic) {
+      auto p = gearproto::classify_stream_start(Bytes(reinterpret_cast<const char*>(s.payload), s.captured), gearproto::Limits{});
+      if (p == gearproto::Plausibility::No) {
+        c->kind = Conn::NotGearman;
+        return;
+      }
+      bool sender_is_server = p == gearproto::Plausibility::Binary && s.captured >= 4 && s.payload[3] == 'S';
+      c->server_is_x = sender_is_server ? (from == 0) : (from == 1);
+      c->kind = Conn::Gearman;
+    } else if (s.length > 0) {
+      c->kind = Conn::NotGearman;
+      return;
+    }
+    if (c->kind == Conn::Gearman) {
+      ++totals_.connections;
+      const Endpoint& srv = c->server_is_x ? c->x : c->y;
+      uint32_t idx = 0;
+      for (; idx < server_endpoints_.size(); ++idx) if (server_endpoints_[idx] == srv) break;
+      if (idx == server_endpoints_.size()) {
+        server_endpoints_.push_back(srv);
+        ServerStats st;
+        st.endpoint = endpoint_string(srv);
+        servers_.push_back(std::move(st));
+      }
+      c->server = idx;
+      ++servers_[idx].connections;
+    }
+  }
+
+  Dir& d = c->dir[from];
+  if (syn) {
+    if (!d.started) {
+      d.started = true;
+      d.isn = s.seq;
+      d.next = 0;
+      d.dec = gearproto::StreamDecoder(gearproto::Limits{}, true);
+    }
+  }
+  if (s.length > 0 && c->kind == Conn::Gearman) {
+    ++totals_.gearman_segments;
+    if (!d.started) {
+      d.started = true;
+      d.isn = s.seq - 1;
+      d.next = 0;
+      d.dec = gearproto::StreamDecoder(gearproto::Limits{}, false);
+      count_warning("mid_stream_start", 0, "directions seen without their SYN: decoding began at the first plausible header");
+    }
+    process_payload(*c, from, s);
+  }
+  if (s.flags & kRst) {
+    close_conn(*c);
+  } else if (s.flags & kFin) {
+    d.fin = true;
+    if (c->dir[0].fin && c->dir[1].fin) close_conn(*c);
+  }
+  if (c->closed) conns_.erase(key_of(s.src, s.dst));  // c is gone from here on
+}
+
+void Analyzer::process_payload(Conn& c, int from, const TcpSegment& s) {
+  Dir& d = c.dir[from];
+  uint32_t rel = s.seq - (d.isn + 1);
+  uint64_t off = d.next + int64_t(int32_t(rel - uint32_t(d.next)));
+  if (int64_t(off) < 0) off = 0;
+  const uint8_t* data = s.payload;
+  uint32_t cap = s.captured, len = s.length;
+  if (cap < len) count_warning("snaplen_truncated", len - cap, "segments cut off by the snap length: their missing bytes are a gap");
+  if (off + len <= d.next) { ++totals_.retransmissions; return; }
+  if (off < d.next) {
+    uint32_t t = uint32_t(d.next - off);
+    ++totals_.retransmissions;
+    if (t >= cap) {  // the captured part is old; the rest is missing in this copy
+      len -= t; off += t; data += cap; cap = 0;
+    } else {
+      data += t; cap -= t; len -= t; off += t;
+    }
+  }
+  if (off > d.next) {
+    ++totals_.out_of_order;
+    auto it = d.ooo.find(off);
+    if (it == d.ooo.end() || it->second.second < len) {
+      if (it != d.ooo.end()) d.ooo_bytes -= it->second.first.size();
+      d.ooo[off] = {std::string(reinterpret_cast<const char*>(data), cap), len};
+      d.ooo_bytes += cap;
+    }
+    if (d.ooo_bytes > opt_.max_out_of_order_bytes) flush_dir(c, from, false);
+    return;
+  }
+  deliver(c, from, off, data, cap, len);
+  // Segments that were waiting for this one.
+  while (!d.ooo.empty() && d.ooo.begin()->first <= d.next) {
+    auto node = d.ooo.extract(d.ooo.begin());
+    d.ooo_bytes -= node.mapped().first.size();
+    uint64_t o = node.key();
+    const std::string& b = node.mapped().first;
+    uint32_t l = node.mapped().second;
+    if (o + l <= d.next) continue;
+    uint32_t t = uint32_t(d.next - o);
+    const uint8_t* p = reinterpret_cast<const uint8_t*>(b.data());
+    uint32_t bc = uint32_t(b.size());
+    if (t >= bc) deliver(c, from, o + t, p + bc, 0, l - t);
+    else deliver(c, from, o + t, p + t, bc - t, l - t);
+  }
+}
+
+void Analyzer::deliver(Conn& c, int from, uint64_t off, const uint8_t* data, uint32_t cap, uint32_t len) {
+  Dir& d = c.dir[from];
+  DirSink sink(this, &c, from);
+  if (cap > 0) d.dec.feed(Bytes(reinterpret_cast<const char*>(data), cap), sink);
+  if (cap < len) d.dec.gap(len - cap, sink);
+  d.next = off + len;
+}
+
+// Gives up on holes: everything buffered out of order is delivered after declaring the gaps lost.
+void Analyzer::flush_dir(Conn& c, int from, bool finish) {
+  Dir& d = c.dir[from];
+  DirSink sink(this, &c, from);
+  while (!d.ooo.empty()) {
+    auto node = d.ooo.extract(d.ooo.begin());
+    d.ooo_bytes -= node.mapped().first.size();
+    uint64_t o = node.key();
+    uint32_t l = node.mapped().second;
+    const std::string& b = node.mapped().first;
+    if (o + l <= d.next) continue;
+    if (o > d.next) {
+      d.dec.gap(o - d.next, sink);
+      d.next = o;
+    }
+    uint32_t t = uint32_t(d.next - o);
+    const uint8_t* p = reinterpret_cast<const uint8_t*>(b.data());
+    uint32_t bc = uint32_t(b.size());
+    if (t >= bc) deliver(c, from, o + t, p + bc, 0, l - t);
+    else deliver(c, from, o + t, p + t, bc - t, l - t);
+  }
+  if (finish && d.started) d.dec.finish(sink);
+}
+
+void Analyzer::close_conn(Conn& c) {
+  if (c.closed) return;
+  if (c.kind == Conn::Gearman) {
+    flush_dir(c, 0, true);
+    flush_dir(c, 1, true);
+  }
+  c.closed = true;
+  // Jobs assigned on a worker connection that died go back to the queue.
+  for (uint64_t key : c.assigned) {
+    auto it = jobs_.find(key);
+    if (it == jobs_.end()) continue;
+    Job* j = it->second.get();
+    if (j->worker_conn == c.id && j->r.t_worker_done == kNoTime) {
+      j->worker_conn = 0;
+      if (j->worker >= 0) ++workers_[j->worker].lost;
+    }
+  }
+  c.assigned.clear();
+  c.pending.clear();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages
+
+void Analyzer::on_skip(Conn& c, int from, uint64_t len, gearproto::SkipReason r) {
+  (void)c; (void)from;
+  switch (r) {
+    case gearproto::SkipReason::Gap: count_warning("gap", len, "bytes missing from the capture (lost or not captured): decoding resynchronised after them"); break;
+    case gearproto::SkipReason::Garbage: count_warning("resync", len, "bytes that are not Gearman, skipped to the next plausible header"); break;
+    case gearproto::SkipReason::Truncated: count_warning("truncated_message", len, "messages cut off by a gap or by the end of their stream"); break;
+    case gearproto::SkipReason::LineTooLong: count_warning("line_too_long", len, "admin text lines over the length limit"); break;
+    case gearproto::SkipReason::MidStream: count_warning("mid_stream_skip", len, "bytes before the first plausible header of a stream joined in its middle"); break;
+  }
+}
+
+void Analyzer::on_message(Conn& c, int from, const gearproto::Message& m) {
+  bool to_server = c.to_server(from);
+  if (m.kind == gearproto::MessageKind::Binary) on_pdu(c, to_server, m);
+  else on_admin(c, to_server, m);
+}
+
+uint32_t Analyzer::function_index(std::string_view name) {
+  uint64_t h = fnv(name.data(), name.size());
+  for (;; ++h) {
+    auto it = function_by_hash_.find(h);
+    if (it == function_by_hash_.end()) {
+      FunctionStats f;
+      f.name = std::string(name);
+      functions_.push_back(std::move(f));
+      function_by_hash_.emplace(h, uint32_t(functions_.size() - 1));
+      return uint32_t(functions_.size() - 1);
+    }
+    if (functions_[it->second].name == name) return it->second;
+  }
+}
+
+uint32_t Analyzer::worker_of(Conn& c) {
+  if (c.worker < 0) {
+    WorkerStats w;
+    w.address = endpoint_string(c.server_is_x ? c.y : c.x);
+    w.name = w.address;
+    w.first_ns = now_;
+    workers_.push_back(std::move(w));
+    c.worker = int32_t(workers_.size() - 1);
+  }
+  workers_[c.worker].last_ns = now_;
+  return uint32_t(c.worker);
+}
+
+static uint64_t job_key(uint32_t server, std::string_view handle) {
+  return fnv(handle.data(), handle.size(), fnv(&server, sizeof server));
+}
+
+Analyzer::Job* Analyzer::find_job(uint32_t server, std::string_view handle, uint64_t* key_out) {
+  uint64_t k = job_key(server, handle);
+  for (;; ++k) {
+    auto it = jobs_.find(k);
+    if (it == jobs_.end()) { if (key_out) *key_out = k; return nullptr; }
+    if (it->second->server == server && it->second->r.handle == handle) {
+      if (key_out) *key_out = k;
+      return it->second.get();
+    }
+  }
+}
+
+Analyzer::Job* Analyzer::create_job(uint32_t server, std::string_view handle) {
+  uint64_t k;
+  Job* existing = find_job(server, handle, &k);
+  if (existing) return existing;
+  auto j = std::make_unique<Job>();
+  j->server = server;
+  j->key = k;
+  j->r.handle = std::string(handle);
+  j->r.server = servers_[server].endpoint;
+  Job* p = j.get();
+  jobs_.emplace(k, std::move(j));
+  return p;
+}
+
+static Bytes arg(const gearproto::Arguments& a, gearproto::Arg k) {
+  auto v = a.get(k);
+  return v ? *v : Bytes();
+}
+
+void Analyzer::on_pdu(Conn& c, bool to_server, const gearproto::Message& m) {
+  using namespace gearproto;
+  ++totals_.pdus;
+  ++servers_[c.server].pdus;
+  if (m.error != FrameError::None || !m.header.info) {
+    count_warning("malformed_pdu", m.raw.size(), "PDUs of unknown type or with a magic their type may not carry");
+    return;
+  }
+  const PacketInfo& info = *m.header.info;
+  Arguments a = split_arguments(info, m.data);
+  if (a.defects & (kMissingArguments | kHandleTooLong | kEmptyRequired))
+    count_warning("malformed_arguments", 0, "PDUs whose arguments do not fit their type");
+  const bool req = m.header.magic == Magic::Req;
+  switch (info.job_role) {
+    case JobRole::Submit: {
+      if (!to_server) break;
+      Pending p;
+      p.function = std::string(arg(a, Arg::Function));
+      p.unique = std::string(arg(a, Arg::Unique));
+      p.priority = priority_name(info.priority);
+      p.background = info.background;
+      p.payload = arg(a, Arg::Payload).size();
+      p.t = now_;
+      p.frame = frame_;
+      if (c.pending.size() >= 4096) { c.pending.pop_front(); count_warning("submit_fifo_overflow", 0, "more than 4096 unanswered submits on one connection"); }
+      c.pending.push_back(std::move(p));
+      break;
+    }
+    case JobRole::Created: {
+      if (to_server) break;
+      Bytes handle = arg(a, Arg::Handle);
+      if (handle.empty()) break;
+      Job* j = find_job(c.server, handle);
+      bool have = !c.pending.empty();
+      if (j && j->r.t_worker_done == kNoTime) {
+        // Coalesced: another submit with the same unique ID got the running job's handle.
+        ++j->r.submits;
+        if (j->fn != UINT32_MAX) ++functions_[j->fn].coalesced;
+        ++totals_.coalesced_submits;
+        if (have && !c.pending.front().background &&
+            std::find(j->waiting.begin(), j->waiting.end(), c.id) == j->waiting.end())
+          j->waiting.push_back(c.id);
+        if (have) c.pending.pop_front();
+        break;
+      }
+      if (j) finalize(j);  // a handle reused by the server: the old job is over
+      j = create_job(c.server, handle);
+      j->r.t_created = now_;
+      j->r.f_created = frame_;
+      j->r.submits = 1;
+      if (have) {
+        Pending& p = c.pending.front();
+        j->r.function = std::move(p.function);
+        j->r.unique = std::move(p.unique);
+        j->r.priority = p.priority;
+        j->r.background = p.background;
+        j->r.payload_bytes = p.payload;
+        j->r.t_submit = p.t;
+        j->r.f_submit = p.frame;
+        if (!p.background) j->waiting.push_back(c.id);
+        c.pending.pop_front();
+        j->fn = function_index(j->r.function);
+      } else {
+        j->r.unknown_start = true;
+      }
+      break;
+    }
+    case JobRole::Assign: {
+      if (to_server) break;
+      Bytes handle = arg(a, Arg::Handle);
+      if (handle.empty()) break;
+      Job* j = find_job(c.server, handle);
+      if (!j) {
+        j = create_job(c.server, handle);
+        j->r.unknown_start = true;
+        j->r.submits = 0;
+      }
+      if (j->r.function.empty()) {
+        j->r.function = std::string(arg(a, Arg::Function));
+        j->fn = function_index(j->r.function);
+      }
+      if (j->r.unique.empty()) j->r.unique = std::string(arg(a, Arg::Unique));
+      if (j->r.payload_bytes == 0) j->r.payload_bytes = arg(a, Arg::Payload).size();
+      if (j->r.t_assign_first == kNoTime) { j->r.t_assign_first = now_; }
+      j->r.t_assign = now_;
+      j->r.f_assign = frame_;
+      ++j->r.assignments;
+      j->worker_conn = c.id;
+      j->worker = int32_t(worker_of(c));
+      j->r.worker = workers_[j->worker].name;
+      c.assigned.push_back(j->key);
+      break;
+    }
+    case JobRole::Update: {
+      if (to_server && req) {
+        Bytes handle = arg(a, Arg::Handle);
+        worker_of(c);
+        if (!find_job(c.server, handle)) {
+          uint64_t k = job_key(c.server, handle);
+          bool recent = false;
+          for (uint64_t r : c.recent_done) recent |= (r == k);
+          if (recent) { count_warning("late_update", 0, "WORK_STATUS/DATA/WARNING after the job's terminal packet (belongs to no job)"); break; }
+          Job* j = create_job(c.server, handle);
+          j->r.unknown_start = true;
+          j->r.submits = 0;
+          j->worker_conn = c.id;
+          j->worker = c.worker;
+          j->r.worker = workers_[c.worker].name;
+          c.assigned.push_back(j->key);
+        }
+      }
+      break;
+    }
+    case JobRole::Terminal: {
+      Bytes handle = arg(a, Arg::Handle);
+      Outcome o = m.header.type == WORK_COMPLETE ? Outcome::Complete
+                : m.header.type == WORK_FAIL ? Outcome::Fail : Outcome::Exception;
+      if (to_server && req) {
+        worker_of(c);
+        uint64_t k;
+        Job* j = find_job(c.server, handle, &k);
+        bool recent = false;
+        for (uint64_t r : c.recent_done) recent |= (r == job_key(c.server, handle));
+        if ((j && j->r.t_worker_done != kNoTime) || (!j && recent)) {
+          count_warning("late_terminal", 0, "a terminal packet after the job's first one (gearmand dropped the job: belongs to no job)");
+          break;
+        }
+        if (!j) {
+          j = create_job(c.server, handle);
+          j->r.unknown_start = true;
+          j->r.submits = 0;
+        }
+        j->r.outcome = o;
+        j->r.t_worker_done = now_;
+        j->r.f_worker_done = frame_;
+        if (j->worker < 0 || j->worker_conn != c.id) { j->worker = c.worker; j->worker_conn = c.id; }
+        j->r.worker = workers_[c.worker].name;
+        c.recent_done[c.recent_pos++ % 8] = job_key(c.server, handle);
+        auto it = std::find(c.assigned.begin(), c.assigned.end(), j->key);
+        if (it != c.assigned.end()) c.assigned.erase(it);
+        if (j->r.background || j->waiting.empty()) finalize(j);
+      } else if (!to_server) {
+        Job* j = find_job(c.server, handle);
+        if (!j) { count_warning("orphan_result", 0, "results sent to a client for a job not open in the capture"); break; }
+        if (j->r.t_worker_done == kNoTime) {  // the worker's packet was not seen (lost bytes)
+          j->r.outcome = o;
+        }
+        if (j->r.t_client_done == kNoTime) { j->r.t_client_done = now_; j->r.f_client_done = frame_; }
+        auto it = std::find(j->waiting.begin(), j->waiting.end(), c.id);
+        if (it != j->waiting.end()) j->waiting.erase(it);
+        if (j->waiting.empty()) finalize(j);
+      }
+      break;
+    }
+    case JobRole::StatusQuery:
+      if (to_server) ++totals_.status_queries;
+      break;
+    case JobRole::StatusReply:
+      break;
+    case JobRole::None: {
+      uint32_t t = m.header.type;
+      if (t == ERROR && !to_server) {
+        if (!c.pending.empty()) {
+          c.pending.pop_front();
+          ++totals_.submit_errors;
+        }
+      } else if (to_server && (t == CAN_DO || t == CAN_DO_TIMEOUT)) {
+        WorkerStats& w = workers_[worker_of(c)];
+        std::string_view fn = arg(a, Arg::Function);
+        if (std::find(w.functions.begin(), w.functions.end(), fn) == w.functions.end())
+          w.functions.emplace_back(fn);
+      } else if (to_server && t == SET_CLIENT_ID) {
+        WorkerStats& w = workers_[worker_of(c)];
+        Bytes id = arg(a, Arg::ClientId);
+        if (!id.empty()) w.name = std::string(id);
+      } else if (to_server && t == PRE_SLEEP) {
+        ++workers_[worker_of(c)].sleeps;
+      } else if (!to_server && t == NOOP) {
+        ++workers_[worker_of(c)].wakes;
+      } else if (to_server && (t == GRAB_JOB || t == GRAB_JOB_UNIQ || t == GRAB_JOB_ALL)) {
+        worker_of(c);
+      }
+      break;
+    }
+  }
+}
+
+void Analyzer::on_admin(Conn& c, bool to_server, const gearproto::Message& m) {
+  using namespace gearproto;
+  if (to_server) {
+    AdminRequest r = parse_admin_command(m.line);
+    ++totals_.admin_commands;
+    ++servers_[c.server].admin_commands;
+    c.admin.on_command(r.command, frame_);
+    return;
+  }
+  ++totals_.admin_reply_lines;
+  AdminReplyLine line;
+  c.admin.on_reply_line(m.line, line);
+  if (line.kind == ReplyLineKind::StatusRow && line.count_n >= 2) {
+    FunctionStats& f = functions_[function_index(line.name)];
+    uint64_t queued = line.counts[0] >= line.counts[1] ? line.counts[0] - line.counts[1] : 0;
+    ++f.depth_samples;
+    f.depth_last = queued;
+    if (queued > f.depth_max) f.depth_max = queued;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finishing jobs
+
+void Analyzer::finalize(Job* j) {
+  JobRecord& r = j->r;
+  if (j->fn == UINT32_MAX) {
+    if (r.function.empty()) r.function = "(unknown)";
+    j->fn = function_index(r.function);
+  }
+  FunctionStats& f = functions_[j->fn];
+  ++f.jobs; ++totals_.jobs;
+  ++servers_[j->server].jobs;
+  f.submits += r.submits;
+  if (r.background) { ++f.background; ++totals_.background; }
+  if (r.unknown_start) { ++f.unknown_start; ++totals_.unknown_start; }
+  if (r.assignments > 1) { ++f.reassigned; ++totals_.reassigned; }
+  switch (r.outcome) {
+    case Outcome::Complete: ++f.complete; ++totals_.complete; break;
+    case Outcome::Fail: ++f.fail; ++totals_.fail; break;
+    case Outcome::Exception: ++f.exception; ++totals_.exception; break;
+    case Outcome::Incomplete: ++f.incomplete; ++totals_.incomplete; break;
+  }
+  int64_t q = r.queue_ns(), run = r.run_ns(), tot = r.total_ns();
+  if (q != kNoTime && q >= 0) f.queue.add(uint64_t(q));
+  if (run != kNoTime && run >= 0) f.run.add(uint64_t(run));
+  if (tot != kNoTime && tot >= 0) f.total.add(uint64_t(tot));
+  if (j->worker >= 0 && r.outcome != Outcome::Incomplete) {
+    WorkerStats& w = workers_[j->worker];
+    ++w.jobs;
+    if (r.outcome == Outcome::Complete) ++w.complete;
+    else if (r.outcome == Outcome::Fail) ++w.fail;
+    else ++w.exception;
+    if (run != kNoTime && run > 0) w.busy_ns += run;
+  } else if (j->worker >= 0 && j->worker_conn != 0) {
+    ++workers_[j->worker].open_job;
+  }
+  if (job_sink_) job_sink_(r);
+  if (opt_.top > 0 && slowness(r) != kNoTime) {
+    auto cmp = [](const JobRecord& a, const JobRecord& b) { return slower(a, b); };  // min-heap
+    if (top_.size() < opt_.top) {
+      top_.push_back(r);
+      std::push_heap(top_.begin(), top_.end(), cmp);
+    } else if (slower(r, top_.front())) {
+      std::pop_heap(top_.begin(), top_.end(), cmp);
+      top_.back() = r;
+      std::push_heap(top_.begin(), top_.end(), cmp);
+    }
+  }
+  jobs_.erase(j->key);
+}
+
+void Analyzer::finish() {
+  std::vector<Conn*> open;
+  for (auto& kv : conns_) open.push_back(kv.second.get());
+  std::sort(open.begin(), open.end(), [](Conn* a, Conn* b) { return a->id < b->id; });
+  for (Conn* c : open) {
+    if (c->kind != Conn::Gearman) continue;
+    flush_dir(*c, 0, true);
+    flush_dir(*c, 1, true);
+  }
+  // Jobs still open: finished at the worker but the client's copy not seen, or incomplete.
+  std::vector<Job*> left;
+  for (auto& kv : jobs_) left.push_back(kv.second.get());
+  std::sort(left.begin(), left.end(), [](Job* a, Job* b) {
+    int64_t ta = a->r.t_created != kNoTime ? a->r.t_created : a->r.t_assign;
+    int64_t tb = b->r.t_created != kNoTime ? b->r.t_created : b->r.t_assign;
+    return ta < tb;
+  });
+  for (Job* j : left) finalize(j);
+  conns_.clear();
+}
+
+}  // namespace gan

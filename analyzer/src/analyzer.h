@@ -1,0 +1,165 @@
+// The analyzer's pipeline after the capture source: TCP segments → connection demux and
+// per-direction reassembly → gearproto::StreamDecoder → job lifecycle tracker → statistics.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "gearproto/admin.h"
+#include "gearproto/stream_decoder.h"
+#include "histogram.h"
+#include "packet.h"
+
+namespace gan {
+
+struct Options {
+  std::vector<uint16_t> ports{4730};
+  bool heuristic = true;               // Gearman on any port by the plausibility test
+  size_t top = 10;                     // slowest jobs kept
+  size_t max_out_of_order_bytes = 4u << 20;  // per direction; beyond, the hole is declared lost
+};
+
+enum class Outcome : uint8_t { Incomplete, Complete, Fail, Exception };
+const char* outcome_name(Outcome o);
+
+constexpr int64_t kNoTime = INT64_MIN;
+
+// One job (a server's job handle), as written by --jobs and kept for --top.
+struct JobRecord {
+  std::string server, handle, function, unique, worker;
+  bool background = false;
+  bool unknown_start = false;  // began before the capture (no submit / JOB_CREATED seen)
+  const char* priority = "normal";
+  uint32_t submits = 0;        // > 1: coalesced (same unique ID)
+  uint32_t assignments = 0;    // > 1: re-assigned after a worker connection died
+  uint64_t payload_bytes = 0;
+  Outcome outcome = Outcome::Incomplete;
+  int64_t t_submit = kNoTime, t_created = kNoTime, t_assign_first = kNoTime, t_assign = kNoTime,
+          t_worker_done = kNoTime, t_client_done = kNoTime;
+  uint64_t f_submit = 0, f_created = 0, f_assign = 0, f_worker_done = 0, f_client_done = 0;
+  int64_t queue_ns() const { return t_created != kNoTime && t_assign_first != kNoTime ? t_assign_first - t_created : kNoTime; }
+  int64_t run_ns() const { return t_assign != kNoTime && t_worker_done != kNoTime ? t_worker_done - t_assign : kNoTime; }
+  int64_t total_ns() const { return t_submit != kNoTime && t_client_done != kNoTime ? t_client_done - t_submit : kNoTime; }
+};
+
+struct FunctionStats {
+  std::string name;
+  uint64_t jobs = 0, complete = 0, fail = 0, exception = 0, incomplete = 0, background = 0;
+  uint64_t submits = 0, coalesced = 0, unknown_start = 0, reassigned = 0, submit_errors = 0;
+  LogHistogram queue, run, total;
+  uint64_t depth_samples = 0, depth_max = 0, depth_last = 0;  // admin 'status': queued (total - running)
+};
+
+struct WorkerStats {
+  std::string name;     // SET_CLIENT_ID, else the connection's address
+  std::string address;
+  std::vector<std::string> functions;
+  uint64_t jobs = 0, complete = 0, fail = 0, exception = 0, lost = 0;
+  int64_t busy_ns = 0;
+  uint64_t sleeps = 0, wakes = 0;
+  int64_t first_ns = kNoTime, last_ns = kNoTime;
+  uint64_t open_job = 0;  // jobs assigned and not finished when the capture ended
+};
+
+struct ServerStats {
+  std::string endpoint;
+  uint64_t connections = 0, jobs = 0, pdus = 0, admin_commands = 0;
+};
+
+struct Warning {
+  std::string kind;
+  uint64_t count = 0;
+  uint64_t bytes = 0;
+  uint64_t first_frame = 0;
+  std::string detail;
+};
+
+struct Totals {
+  uint64_t frames = 0, tcp_segments = 0, gearman_segments = 0;
+  uint64_t pdus = 0, admin_commands = 0, admin_reply_lines = 0, status_queries = 0;
+  uint64_t jobs = 0, complete = 0, fail = 0, exception = 0, incomplete = 0, background = 0;
+  uint64_t coalesced_submits = 0, unknown_start = 0, reassigned = 0, submit_errors = 0;
+  uint64_t connections = 0, retransmissions = 0, out_of_order = 0;
+  int64_t first_ns = kNoTime, last_ns = kNoTime;
+};
+
+class Analyzer {
+ public:
+  explicit Analyzer(Options o = {});
+  ~Analyzer();
+  Analyzer(const Analyzer&) = delete;
+  Analyzer& operator=(const Analyzer&) = delete;
+
+  // Called with every finished job (in finishing order), e.g. to write --jobs.
+  void set_job_sink(std::function<void(const JobRecord&)> sink) { job_sink_ = std::move(sink); }
+
+  // One captured frame; numbers frames 1, 2, ... across calls.
+  void on_frame(int dlt, const uint8_t* data, uint32_t caplen, uint32_t wirelen, int64_t ts_ns);
+  // A TCP segment already parsed (tests feed these directly).
+  void on_segment(const TcpSegment& s);
+  // Something outside the TCP pipeline went wrong (e.g. a file cut off): kept as a warning.
+  void warn(const std::string& kind, const std::string& detail, uint64_t frame = 0);
+  // End of the capture: flush streams, close jobs still open (incomplete).
+  void finish();
+
+  const Totals& totals() const { return totals_; }
+  const std::vector<FunctionStats>& functions() const { return functions_; }
+  const std::vector<WorkerStats>& workers() const { return workers_; }
+  const std::vector<ServerStats>& servers() const { return servers_; }
+  std::vector<Warning> warnings() const;
+  std::vector<JobRecord> slowest() const;  // slowest first
+  uint64_t frame() const { return frame_; }
+
+  struct Conn;
+  struct Job;
+
+ private:
+  friend struct DirSink;
+  struct ConnKey {
+    Endpoint a, b;
+    bool operator==(const ConnKey& o) const { return a == o.a && b == o.b; }
+  };
+  struct ConnKeyHash { size_t operator()(const ConnKey& k) const; };
+
+  static ConnKey key_of(const Endpoint& src, const Endpoint& dst);
+  void count_warning(const char* kind, uint64_t bytes, const char* detail);
+  Conn* lookup(const TcpSegment& s, bool create);
+  void process_payload(Conn& c, int from, const TcpSegment& s);
+  void deliver(Conn& c, int from, uint64_t off, const uint8_t* data, uint32_t cap, uint32_t len);
+  void flush_dir(Conn& c, int from, bool finish);
+  void close_conn(Conn& c);
+  void on_message(Conn& c, int from, const gearproto::Message& m);
+  void on_skip(Conn& c, int from, uint64_t len, gearproto::SkipReason r);
+  void on_pdu(Conn& c, bool to_server, const gearproto::Message& m);
+  void on_admin(Conn& c, bool to_server, const gearproto::Message& m);
+
+  uint32_t function_index(std::string_view name);
+  uint32_t worker_of(Conn& c);
+  Job* find_job(uint32_t server, std::string_view handle, uint64_t* key_out = nullptr);
+  Job* create_job(uint32_t server, std::string_view handle);
+  void finalize(Job* j);
+
+  Options opt_;
+  std::function<void(const JobRecord&)> job_sink_;
+  Totals totals_;
+  std::vector<FunctionStats> functions_;
+  std::unordered_map<uint64_t, uint32_t> function_by_hash_;
+  std::vector<WorkerStats> workers_;
+  std::vector<ServerStats> servers_;
+  std::vector<Endpoint> server_endpoints_;
+  std::unordered_map<ConnKey, std::unique_ptr<Conn>, ConnKeyHash> conns_;
+  std::unordered_map<uint64_t, std::unique_ptr<Job>> jobs_;
+  std::vector<Warning> warnings_;
+  std::vector<JobRecord> top_;  // min-heap on slowness
+  uint64_t frame_ = 0;
+  int64_t now_ = 0;
+  uint64_t next_conn_id_ = 1;
+  TcpSegment seg_;  // scratch for on_frame
+};
+
+}  // namespace gan

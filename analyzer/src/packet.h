@@ -1,0 +1,46 @@
+// Link / IP / TCP parsing of one captured frame into a TCP segment view (no allocation, no copy).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+namespace gan {
+
+struct Endpoint {
+  uint8_t addr[16] = {};  // IPv4 in the first 4 bytes
+  uint16_t port = 0;
+  bool v6 = false;
+  bool operator==(const Endpoint& o) const {
+    return port == o.port && v6 == o.v6 && std::memcmp(addr, o.addr, 16) == 0;
+  }
+  bool operator!=(const Endpoint& o) const { return !(*this == o); }
+};
+// "10.0.0.1:4730" / "[::1]:4730" into buf (>= 64 bytes); returns length.
+int format_endpoint(const Endpoint& e, char* buf, size_t n);
+
+enum TcpFlags : uint8_t { kFin = 1, kSyn = 2, kRst = 4, kPsh = 8, kAck = 16 };
+
+struct TcpSegment {
+  Endpoint src, dst;
+  uint32_t seq = 0;
+  uint8_t flags = 0;
+  const uint8_t* payload = nullptr;
+  uint32_t captured = 0;     // payload bytes present in the capture
+  uint32_t length = 0;       // payload bytes on the wire (from the IP length)
+  uint64_t frame = 0;        // 1-based, continuous across the files of one capture
+  int64_t ts_ns = 0;
+};
+
+enum class ParseResult : uint8_t {
+  Tcp,            // `out` holds a segment
+  NotTcp,         // another protocol: ignored silently
+  UnknownLink,    // link type not handled
+  Fragment,       // IPv4 fragment / IPv6 fragment header: not reassembled, counted
+  Truncated,      // headers cut off by the snap length
+  Malformed,      // headers that do not add up
+};
+
+// Link types (libpcap DLT_* values as pcap_datalink() returns them).
+ParseResult parse_frame(int dlt, const uint8_t* data, uint32_t caplen, uint32_t wirelen, TcpSegment& out);
+
+}  // namespace gan

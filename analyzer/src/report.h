@@ -1,0 +1,37 @@
+// Reporters: text (default), JSON (the stable contract in docs/gearman-analyze.md), CSV per
+// function, and per-job records (CSV or JSON lines).
+#pragma once
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "analyzer.h"
+
+namespace gan {
+
+struct ReportInfo {
+  std::vector<std::string> files;
+  std::string version;
+};
+
+void write_text(FILE* out, const Analyzer& a, const ReportInfo& info);
+std::string json_report(const Analyzer& a, const ReportInfo& info);  // pretty, ends with '\n'
+void write_csv(FILE* out, const Analyzer& a);
+
+// Seconds since the epoch with 9 decimals from nanoseconds; "" for kNoTime.
+std::string format_time(int64_t ns);
+
+class JobWriter {
+ public:
+  // JSON lines when `path` ends with .json or .jsonl, else CSV with a header row.
+  bool open(const std::string& path, std::string& err);
+  void write(const JobRecord& r);
+  ~JobWriter();
+
+ private:
+  FILE* f_ = nullptr;
+  bool json_ = false;
+};
+
+}  // namespace gan
