@@ -191,6 +191,7 @@ struct TapRecord {
   const Job* job_created;
   const Job* job_result;   // set on the PDU that delivered the result to the client
   bool error_packet;
+  bool second_pass;        // the whole capture was seen: a job without an end is incomplete
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -681,6 +682,7 @@ int dissect_binary(tvbuff_t* tvb, packet_info* pinfo, proto_tree* pdu_tree, prot
             second_pass && pd->job_created_here && !pd->job->background);
     if (pd->job_end_here) tr->job_end = pd->job;
     if (pd->job_created_here) tr->job_created = pd->job;
+    tr->second_pass = second_pass;
     if (pd->job_result_here) tr->job_result = pd->job;
   }
   return caplen;
@@ -1004,6 +1006,11 @@ tap_packet_status gearman_stats_packet(stats_tree* st, packet_info* /*pinfo*/, e
     int n = tick_stat_node(st, j->function && *j->function ? j->function : "(unknown)", st_node_jobs, TRUE);
     tick_stat_node(st, "created", n, FALSE);
     if (j->background) tick_stat_node(st, "background", n, FALSE);
+    if (tr->second_pass && !j->end_frame) {  // known only with two passes (tshark -2, the GUI)
+      tick_stat_node(st, "incomplete", n, FALSE);
+      tick_stat_node(st, st_outcomes, 0, TRUE);
+      tick_stat_node(st, "incomplete", st_node_outcomes, FALSE);
+    }
   }
   if (tr->job_end) {
     const Job* j = tr->job_end;

@@ -229,8 +229,9 @@ EOF
   [ "$n" -ge 3 ] && pass "failed job found by filter" || fail "failed-job filter matched $n"
   ;;
 stats)
-  out=$(ours -r "$PCAP_DIR/basic.pcap" -q -z gearman,tree 2>&1)
-  for s in "Packets by type" "SUBMIT_JOB" "Jobs by function" "Jobs by outcome" "complete" "Response time" "queue time"; do
+  out=$(ours -r "$PCAP_DIR/basic.pcap" -2 -q -z gearman,tree 2>&1)
+  for s in "Packets by type" "SUBMIT_JOB" "Jobs by function" "Jobs by outcome" "complete" "incomplete" "Response time" \
+           "queue time" "total time"; do
     grep -q "$s" <<<"$out" && pass "-z gearman,tree has '$s'" || fail "-z gearman,tree lacks '$s'"
   done
   ;;
