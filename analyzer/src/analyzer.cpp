@@ -93,6 +93,9 @@ struct Analyzer::Conn {
   std::vector<uint64_t> assigned;  // job keys assigned on this (worker) connection
   uint64_t recent_done[8] = {};    // job keys this worker finished lately (late terminals)
   unsigned recent_pos = 0;
+  uint64_t tentative = 0;          // unknown-start job made from this worker's terminal packet;
+                                   // gearmand's ERROR JOB_NOT_FOUND right after says it was none
+  uint32_t not_found_expected = 0; // late terminals gearmand answers with ERROR JOB_NOT_FOUND
   bool to_server(int from) const { return (from == 0) != server_is_x; }
 };
 
@@ -482,6 +485,7 @@ void Analyzer::on_pdu(Conn& c, bool to_server, const gearproto::Message& m) {
   if (a.defects & (kMissingArguments | kHandleTooLong | kEmptyRequired))
     count_warning("malformed_arguments", 0, "PDUs whose arguments do not fit their type");
   const bool req = m.header.magic == Magic::Req;
+  if (!to_server && m.header.type != ERROR) c.tentative = 0;
   switch (info.job_role) {
     case JobRole::Submit: {
       if (!to_server) break;
@@ -594,12 +598,16 @@ void Analyzer::on_pdu(Conn& c, bool to_server, const gearproto::Message& m) {
         for (uint64_t r : c.recent_done) recent |= (r == job_key(c.server, handle));
         if ((j && j->r.t_worker_done != kNoTime) || (!j && recent)) {
           count_warning("late_terminal", 0, "a terminal packet after the job's first one (gearmand dropped the job: belongs to no job)");
+          ++c.not_found_expected;
           break;
         }
+        bool tentative = false;
         if (!j) {
           j = create_job(c.server, handle);
           j->r.unknown_start = true;
           j->r.submits = 0;
+          tentative = true;
+          c.tentative = j->key;
         }
         j->r.outcome = o;
         j->r.t_worker_done = now_;
@@ -609,7 +617,9 @@ void Analyzer::on_pdu(Conn& c, bool to_server, const gearproto::Message& m) {
         c.recent_done[c.recent_pos++ % 8] = job_key(c.server, handle);
         auto it = std::find(c.assigned.begin(), c.assigned.end(), j->key);
         if (it != c.assigned.end()) c.assigned.erase(it);
-        if (j->r.background || j->waiting.empty()) finalize(j);
+        // A job that began before the capture stays open until the capture ends or its client
+        // copy arrives: gearmand may yet answer ERROR JOB_NOT_FOUND (then it was no job).
+        if (!tentative && (j->r.background || j->waiting.empty())) finalize(j);
       } else if (!to_server) {
         Job* j = find_job(c.server, handle);
         if (!j) { count_warning("orphan_result", 0, "results sent to a client for a job not open in the capture"); break; }
@@ -631,7 +641,15 @@ void Analyzer::on_pdu(Conn& c, bool to_server, const gearproto::Message& m) {
     case JobRole::None: {
       uint32_t t = m.header.type;
       if (t == ERROR && !to_server) {
-        if (!c.pending.empty()) {
+        bool not_found = arg(a, Arg::ErrorCode) == "JOB_NOT_FOUND";
+        if (not_found && c.tentative) {
+          auto it = jobs_.find(c.tentative);
+          if (it != jobs_.end()) jobs_.erase(it);
+          c.tentative = 0;
+          count_warning("unknown_handle", 0, "worker results for handles the server did not know (ERROR JOB_NOT_FOUND): not jobs");
+        } else if (not_found && c.not_found_expected) {
+          --c.not_found_expected;
+        } else if (!c.pending.empty()) {
           c.pending.pop_front();
           ++totals_.submit_errors;
         }

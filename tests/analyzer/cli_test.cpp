@@ -1,0 +1,81 @@
+// The command line: exit codes, formats, --jobs.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <sys/wait.h>
+
+#include "pcap_streams.h"
+
+namespace {
+struct Out { int rc; std::string out; };
+Out run(const std::string& args) {
+  std::string cmd = std::string(GEARMAN_ANALYZE_BIN) + " " + args + " 2>/tmp/gearman-analyze-cli-stderr";
+  FILE* p = popen(cmd.c_str(), "r");
+  Out o{-1, ""};
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) o.out.append(buf.data(), n);
+  int st = pclose(p);
+  o.rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return o;
+}
+std::string stderr_text() {
+  std::ifstream in("/tmp/gearman-analyze-cli-stderr");
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+}  // namespace
+
+TEST(AnalyzerCli, HelpVersionAndUsage) {
+  EXPECT_EQ(run("--help").rc, 0);
+  Out v = run("--version");
+  EXPECT_EQ(v.rc, 0);
+  EXPECT_NE(v.out.find("gearman-analyze"), std::string::npos);
+  EXPECT_EQ(run("").rc, 2);
+  EXPECT_EQ(run("--format xml x.pcap").rc, 2);
+}
+
+TEST(AnalyzerCli, UnreadableInputIsExitOneWithOneLine) {
+  Out o = run("/nonexistent/file.pcap");
+  EXPECT_EQ(o.rc, 1);
+  std::string e = stderr_text();
+  EXPECT_NE(e.find("/nonexistent/file.pcap"), std::string::npos);
+  EXPECT_EQ(std::count(e.begin(), e.end(), '\n'), 1);
+}
+
+TEST(AnalyzerCli, JsonContractAndJobsFile) {
+  std::string cap = testsupport::capture_path("basic-cli.pcap");
+  Out o = run("--format json --jobs /tmp/gearman-analyze-cli-jobs.jsonl " + cap);
+  ASSERT_EQ(o.rc, 0);
+  auto j = nlohmann::json::parse(o.out);
+  for (const char* k : {"total", "complete", "fail", "exception", "incomplete", "background"})
+    EXPECT_TRUE(j["jobs"].contains(k)) << k;
+  EXPECT_TRUE(j["packets"].contains("gearman"));
+  EXPECT_TRUE(j["packets"].contains("admin_commands"));
+  for (const char* k : {"functions", "workers", "servers", "warnings"}) EXPECT_TRUE(j[k].is_array()) << k;
+  ASSERT_FALSE(j["functions"].empty());
+  for (const char* k : {"queue_ms", "run_ms", "total_ms"})
+    for (const char* s : {"count", "min", "p50", "p90", "p99", "max", "mean"})
+      EXPECT_TRUE(j["functions"][0][k].contains(s)) << k << "." << s;
+  std::ifstream in("/tmp/gearman-analyze-cli-jobs.jsonl");
+  std::string line;
+  size_t n = 0;
+  while (std::getline(in, line)) { auto r = nlohmann::json::parse(line); EXPECT_TRUE(r.contains("t_submit")); ++n; }
+  EXPECT_EQ(n, j["jobs"]["total"].get<size_t>());
+}
+
+TEST(AnalyzerCli, TextAndCsvAndStdin) {
+  std::string cap = testsupport::capture_path("basic-cli.pcap");
+  Out t = run(cap);
+  EXPECT_EQ(t.rc, 0);
+  EXPECT_NE(t.out.find("cli_echo"), std::string::npos);
+  Out c = run("--format csv - < " + cap);
+  EXPECT_EQ(c.rc, 0);
+  EXPECT_EQ(c.out.rfind("function,jobs,", 0), 0u);
+  EXPECT_NE(c.out.find("cli_echo,5,"), std::string::npos);
+}

@@ -1,0 +1,61 @@
+// Test helper: TCP segments and capture files made from byte streams, for feeding the analyzer
+// crafted input (lifecycle rules) and variants of the bundled captures (re-segmented, reordered,
+// other link types, pcapng, truncated).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "analyzer.h"
+#include "pcap_streams.h"
+
+namespace synth {
+
+struct Seg {
+  gan::Endpoint src, dst;
+  uint32_t seq = 0;
+  uint8_t flags = gan::kAck;
+  std::string payload;
+  int64_t ts_ns = 0;
+  uint64_t order = 0;  // sort key
+};
+
+gan::Endpoint ep(const std::string& addr, uint16_t port);
+
+// A scripted conversation: one client/worker connection per `Peer`, segments in call order.
+class Script {
+ public:
+  // Opens a connection from `client` to the server (SYN, SYN-ACK) unless mid_stream.
+  int connect(const std::string& client_addr, uint16_t client_port, bool mid_stream = false);
+  void send(int conn, bool to_server, const std::string& bytes, int64_t ts_ns);
+  void close(int conn, int64_t ts_ns, bool rst = false);
+  std::vector<Seg> segs;
+  gan::Endpoint server = ep("10.0.0.1", 4730);
+
+ private:
+  struct C { gan::Endpoint client, server; uint32_t seq[2]; };
+  std::vector<C> conns_;
+  uint64_t order_ = 0;
+};
+
+// Every TCP connection of a bundled capture as segments of at most `chunk` bytes (0: as captured),
+// with SYNs, in the capture's order. Times come from the capture.
+std::vector<Seg> from_capture(const std::string& path, size_t chunk = 0, uint16_t port = 4730);
+
+// Feeds segments to a fresh analyzer and finishes it.
+void feed(gan::Analyzer& a, const std::vector<Seg>& segs);
+
+enum class Link { Ethernet, EthernetVlanQinQ, Sll, Sll2, Null, Raw };
+// A frame for `s` (IPv4 or IPv6 per its addresses).
+std::string frame(const Seg& s, Link link);
+int dlt_of(Link link);
+// Writes a pcap (or pcapng) file; `snaplen` cuts frames (0: none).
+void write_pcap(const std::string& path, const std::vector<Seg>& segs, Link link, uint32_t snaplen = 0);
+void write_pcapng(const std::string& path, const std::vector<Seg>& segs, Link link);
+// The same addresses mapped into IPv6 (fd00::a.b.c.d).
+std::vector<Seg> to_ipv6(std::vector<Seg> segs);
+
+std::string temp_path(const std::string& name);
+
+}  // namespace synth
