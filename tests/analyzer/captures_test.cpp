@@ -38,8 +38,9 @@ void expect_manifest_counts(const gan::Analyzer& a, const nlohmann::json& m, con
   EXPECT_EQ(t.exception, m["exception"].get<uint64_t>()) << what;
   EXPECT_EQ(t.incomplete, m["incomplete"].get<uint64_t>()) << what;
   EXPECT_EQ(t.background, m["background"].get<uint64_t>()) << what;
-  if (m.contains("coalesced_submits"))
+  if (m.contains("coalesced_submits")) {
     EXPECT_EQ(t.coalesced_submits, m["coalesced_submits"].get<uint64_t>()) << what;
+  }
   std::map<std::string, const gan::FunctionStats*> mine;
   for (const auto& f : a.functions()) if (f.jobs) mine[f.name] = &f;
   EXPECT_EQ(mine.size(), m["by_function"].size()) << what;
@@ -83,7 +84,8 @@ void scan(const testsupport::Direction& d, Times& out) {
     while (seg < d.segments.size() && d.segments[seg].stream_offset + d.segments[seg].length < end) ++seg;
     if (seg < d.segments.size()) {
       auto key = std::make_pair(type, handle);
-      if (!out.count(key)) out[key] = d.segments[seg].time;
+      auto it = out.find(key);
+      if (it == out.end() || d.segments[seg].time < it->second) out[key] = d.segments[seg].time;
     }
     off = end;
   }
@@ -98,10 +100,12 @@ TEST(AnalyzerCaptures, EveryManifestMatches) {
     uint16_t port = c.manifest["server"]["port"].get<uint16_t>();
     Result r = analyze(c.pcap_path, port);
     expect_manifest_counts(*r.a, c.manifest["jobs"], c.name);
-    if (c.manifest["packets"].contains("binary_total"))
+    if (c.manifest["packets"].contains("binary_total")) {
       EXPECT_EQ(r.a->totals().pdus, c.manifest["packets"]["binary_total"].get<uint64_t>()) << c.name;
-    if (c.manifest["packets"].contains("admin_commands"))
+    }
+    if (c.manifest["packets"].contains("admin_commands")) {
       EXPECT_EQ(r.a->totals().admin_commands, c.manifest["packets"]["admin_commands"].get<uint64_t>()) << c.name;
+    }
     for (const auto& w : r.a->warnings())
       EXPECT_TRUE(w.kind == "late_terminal" || w.kind == "unknown_handle") << c.name << ": " << w.kind;
   }
@@ -133,10 +137,10 @@ TEST(AnalyzerCaptures, JobTimesAreTheCaptureTimes) {
       double assign = first(to_client, {JOB_ASSIGN, JOB_ASSIGN_UNIQ, JOB_ASSIGN_ALL}, j.handle);
       double done = first(to_server, {WORK_COMPLETE, WORK_FAIL, WORK_EXCEPTION}, j.handle);
       double client = first(to_client, {WORK_COMPLETE, WORK_FAIL, WORK_EXCEPTION}, j.handle);
-      if (created >= 0) EXPECT_TRUE(near(j.t_created, created)) << c.name << " " << j.handle;
-      if (assign >= 0) EXPECT_TRUE(near(j.t_assign_first, assign)) << c.name << " " << j.handle;
-      if (done >= 0) EXPECT_TRUE(near(j.t_worker_done, done)) << c.name << " " << j.handle;
-      if (client >= 0 && !j.background) EXPECT_TRUE(near(j.t_client_done, client)) << c.name << " " << j.handle;
+      if (created >= 0) { EXPECT_TRUE(near(j.t_created, created)) << c.name << " " << j.handle; }
+      if (assign >= 0) { EXPECT_TRUE(near(j.t_assign_first, assign)) << c.name << " " << j.handle; }
+      if (done >= 0) { EXPECT_TRUE(near(j.t_worker_done, done)) << c.name << " " << j.handle; }
+      if (client >= 0 && !j.background) { EXPECT_TRUE(near(j.t_client_done, client)) << c.name << " " << j.handle; }
       if (created >= 0 && assign >= 0 && done >= 0) ++checked;
     }
   }

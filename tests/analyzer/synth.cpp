@@ -159,7 +159,7 @@ int dlt_of(Link link) {
     case Link::Sll: return 113;
     case Link::Sll2: return 276;
     case Link::Null: return 0;
-    case Link::Raw: return 101;
+    case Link::Raw: return 12;  // DLT_RAW; the file says LINKTYPE_RAW (101)
   }
   return 1;
 }
