@@ -85,6 +85,7 @@ struct Analyzer::Conn {
   bool server_is_x = false;
   bool syn_from_x = false, syn_seen = false;
   bool closed = false;
+  int64_t closed_ns = 0;
   uint32_t server = 0;
   Dir dir[2];                // by sender: 0 = x, 1 = y
   std::deque<Pending> pending;
@@ -214,16 +215,25 @@ void Analyzer::on_segment(const TcpSegment& s) {
   Conn* c = lookup(s, s.length > 0 || syn);
   if (!c) return;
   int from = s.src == c->x ? 0 : 1;
-  if (c->kind == Conn::NotGearman && !opening) return;
+  if (c->kind == Conn::NotGearman && !opening) {
+    if ((s.flags & (kFin | kRst)) && !c->closed) {
+      c->closed = true;
+      closed_.push_back({now_, c->id, key_of(s.src, s.dst)});
+    }
+    return;
+  }
 
   // Port reuse: a new SYN on a connection that already carried data or was closed.
-  if (opening && c->dir[from].started && (c->closed || c->dir[from].isn != s.seq)) {
+  if (opening && (c->closed || (c->dir[from].started && c->dir[from].isn != s.seq))) {
     if (!c->closed) close_conn(*c);
     conns_.erase(key_of(s.src, s.dst));
     c = lookup(s, true);
     from = 0;
   }
-  if (c->closed) return;
+  if (c->closed) {
+    if (s.length > 0 && c->kind == Conn::Gearman) ++totals_.retransmissions;
+    return;
+  }
 
   if (c->kind == Conn::Undecided) {
     if (syn && !c->syn_seen) { c->syn_seen = true; c->syn_from_x = (from == 0) == opening; }
@@ -287,7 +297,22 @@ void Analyzer::on_segment(const TcpSegment& s) {
     d.fin = true;
     if (c->dir[0].fin && c->dir[1].fin) close_conn(*c);
   }
-  if (c->closed) conns_.erase(key_of(s.src, s.dst));  // c is gone from here on
+  if (c->closed) {
+    // Kept for a while (like TIME_WAIT) so that late retransmissions are recognised as such
+    // instead of starting a new connection in mid-stream.
+    c->closed_ns = now_;
+    closed_.push_back({now_, c->id, key_of(s.src, s.dst)});
+  }
+  expire_closed();
+}
+
+void Analyzer::expire_closed() {
+  constexpr int64_t kLinger = 60ll * 1000000000;
+  while (!closed_.empty() && (now_ - closed_.front().ns > kLinger || closed_.size() > 65536)) {
+    auto it = conns_.find(closed_.front().key);
+    if (it != conns_.end() && it->second->id == closed_.front().id) conns_.erase(it);
+    closed_.pop_front();
+  }
 }
 
 void Analyzer::process_payload(Conn& c, int from, const TcpSegment& s) {

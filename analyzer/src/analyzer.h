@@ -129,6 +129,7 @@ class Analyzer {
   static ConnKey key_of(const Endpoint& src, const Endpoint& dst);
   void count_warning(const char* kind, uint64_t bytes, const char* detail);
   Conn* lookup(const TcpSegment& s, bool create);
+  void expire_closed();
   void process_payload(Conn& c, int from, const TcpSegment& s);
   void deliver(Conn& c, int from, uint64_t off, const uint8_t* data, uint32_t cap, uint32_t len);
   void flush_dir(Conn& c, int from, bool finish);
@@ -154,6 +155,8 @@ class Analyzer {
   std::vector<Endpoint> server_endpoints_;
   std::unordered_map<ConnKey, std::unique_ptr<Conn>, ConnKeyHash> conns_;
   std::unordered_map<uint64_t, std::unique_ptr<Job>> jobs_;
+  struct Closed { int64_t ns; uint64_t id; ConnKey key; };
+  std::deque<Closed> closed_;
   std::vector<Warning> warnings_;
   std::vector<JobRecord> top_;  // min-heap on slowness
   uint64_t frame_ = 0;
