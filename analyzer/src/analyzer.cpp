@@ -112,10 +112,16 @@ struct DirSink : gearproto::MessageSink {
 };
 
 size_t Analyzer::ConnKeyHash::operator()(const ConnKey& k) const {
-  uint64_t h = fnv(k.a.addr, 16);
-  h = fnv(&k.a.port, 2, h);
-  h = fnv(k.b.addr, 16, h);
-  return size_t(fnv(&k.b.port, 2, h));
+  // Word-wise multiply-xorshift: this runs once per packet.
+  uint64_t w[4];
+  std::memcpy(w, k.a.addr, 16);
+  std::memcpy(w + 2, k.b.addr, 16);
+  uint64_t h = (uint64_t(k.a.port) << 16 | k.b.port) * 0x9E3779B97F4A7C15ull;
+  for (uint64_t x : w) {
+    h = (h ^ x) * 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
+  }
+  return size_t(h);
 }
 
 Analyzer::Analyzer(Options o) : opt_(std::move(o)) {}
@@ -188,8 +194,13 @@ Analyzer::ConnKey Analyzer::key_of(const Endpoint& src, const Endpoint& dst) {
 
 Analyzer::Conn* Analyzer::lookup(const TcpSegment& s, bool create) {
   ConnKey k = key_of(s.src, s.dst);
+  if (last_conn_ && k == last_key_) return last_conn_;
   auto it = conns_.find(k);
-  if (it != conns_.end()) return it->second.get();
+  if (it != conns_.end()) {
+    last_key_ = k;
+    last_conn_ = it->second.get();
+    return last_conn_;
+  }
   if (!create) return nullptr;
   auto c = std::make_unique<Conn>();
   c->id = next_conn_id_++;
@@ -227,6 +238,7 @@ void Analyzer::on_segment(const TcpSegment& s) {
   if (opening && (c->closed || (c->dir[from].started && c->dir[from].isn != s.seq))) {
     if (!c->closed) close_conn(*c);
     conns_.erase(key_of(s.src, s.dst));
+    last_conn_ = nullptr;
     c = lookup(s, true);
     from = 0;
   }
@@ -310,7 +322,10 @@ void Analyzer::expire_closed() {
   constexpr int64_t kLinger = 60ll * 1000000000;
   while (!closed_.empty() && (now_ - closed_.front().ns > kLinger || closed_.size() > 65536)) {
     auto it = conns_.find(closed_.front().key);
-    if (it != conns_.end() && it->second->id == closed_.front().id) conns_.erase(it);
+    if (it != conns_.end() && it->second->id == closed_.front().id) {
+      if (it->second.get() == last_conn_) last_conn_ = nullptr;
+      conns_.erase(it);
+    }
     closed_.pop_front();
   }
 }
@@ -790,6 +805,7 @@ void Analyzer::finish() {
   });
   for (Job* j : left) finalize(j);
   conns_.clear();
+  last_conn_ = nullptr;
 }
 
 }  // namespace gan

@@ -154,6 +154,8 @@ class Analyzer {
   std::vector<ServerStats> servers_;
   std::vector<Endpoint> server_endpoints_;
   std::unordered_map<ConnKey, std::unique_ptr<Conn>, ConnKeyHash> conns_;
+  ConnKey last_key_;
+  Conn* last_conn_ = nullptr;  // the previous packet's connection: consecutive packets often share it
   std::unordered_map<uint64_t, std::unique_ptr<Job>> jobs_;
   struct Closed { int64_t ns; uint64_t id; ConnKey key; };
   std::deque<Closed> closed_;
