@@ -12,7 +12,13 @@ pcap_t* open_one(const std::string& f, std::string& err) {
   char eb[PCAP_ERRBUF_SIZE] = "";
   pcap_t* p = pcap_open_offline_with_tstamp_precision(f == "-" ? "-" : f.c_str(),
                                                      PCAP_TSTAMP_PRECISION_NANO, eb);
-  if (!p) err = (f == "-" ? std::string("stdin") : f) + ": " + eb;
+  if (!p) {
+    std::string name = f == "-" ? std::string("stdin") : f;
+    std::string why = eb;
+    // libpcap names the file itself in some messages ("x.pcap: No such file or directory").
+    if (why.compare(0, name.size() + 2, name + ": ") == 0) why = why.substr(name.size() + 2);
+    err = name + ": " + why;
+  }
   return p;
 }
 }  // namespace
