@@ -18,7 +18,8 @@
 #
 # Needs: cc and libpcap-dev (the bare read loop), python3, tshark. Steps that need
 # build/analyzer/gearman-analyze or the plugin are skipped with a message when those are not built.
-# ANALYZE_ARGS: extra arguments for gearman-analyze in the timed runs (default none).
+# ANALYZE_ARGS: extra arguments for gearman-analyze in the timed runs (default --no-progress when
+# the analyzer has it).
 # ANALYZE_JSON_ARGS: how to ask gearman-analyze for JSON on stdout, for the check against the
 # generator's truth (default: --json or --format json, whichever its --help mentions).
 set -euo pipefail
@@ -89,6 +90,9 @@ analyzer=$build/analyzer/gearman-analyze
 have_analyzer=0; [ -x "$analyzer" ] && have_analyzer=1
 have_plugin=0; ls "$build"/plugin/plugins/*/epan/gearman.so >/dev/null 2>&1 && have_plugin=1
 have_tshark=0; command -v tshark >/dev/null && have_tshark=1
+if [ -z "${ANALYZE_ARGS+set}" ] && [ $have_analyzer = 1 ] && "$analyzer" --help 2>&1 | grep -q -- '--no-progress'; then
+  ANALYZE_ARGS=--no-progress  # no progress bar on stderr in the timed runs
+fi
 read -r -a aargs <<< "${ANALYZE_ARGS:-}"
 
 # --- captures -----------------------------------------------------------------------------------
@@ -134,7 +138,7 @@ if [ $have_analyzer = 1 ]; then
   fi
   if [ -n "$jargs" ]; then
     # shellcheck disable=SC2086
-    if "$analyzer" $jargs "$main" > "$dir/analyzer.json" 2>/dev/null; then
+    if "$analyzer" "${aargs[@]}" $jargs "$main" > "$dir/analyzer.json" 2>/dev/null; then
       say "   analyzer JSON ($jargs): $(python3 "$here/bench/compare_truth.py" "$dir/gen-$jobs.json" "$dir/analyzer.json" || true)"
     else
       say "   analyzer JSON ($jargs): the analyzer failed"
