@@ -143,6 +143,16 @@ AdminRequest parse_admin_command(Bytes line) {
   return r;
 }
 
+bool admin_command_is_distinctive(AdminCommand c) {
+  switch (c) {
+    case AdminCommand::Version:
+    case AdminCommand::Verbose:
+    case AdminCommand::Shutdown:
+    case AdminCommand::Unknown: return false;
+    default: return true;
+  }
+}
+
 ReplyShape reply_shape(AdminCommand c) {
   switch (c) {
     case AdminCommand::Workers:

@@ -46,8 +46,7 @@ Frame frame_binary(Bytes buf, const Limits& limits) {
     return f;
   }
   if (buf.size() < kHeaderSize) {
-    f.status = Frame::NeedMore;
-    f.size = kHeaderSize;
+    f.status = Frame::NeedMore;  // size stays 0: not known until the header is whole
     return f;
   }
   f.error = parse_header(buf.substr(0, kHeaderSize), limits, f.header);
@@ -96,7 +95,6 @@ Frame frame_message(Bytes buf, const Limits& limits) {
   if (buf.empty()) {
     Frame f;
     f.status = Frame::NeedMore;
-    f.size = 1;
     return f;
   }
   return buf[0] == '\0' ? frame_binary(buf, limits) : frame_text(buf, limits);

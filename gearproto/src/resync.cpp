@@ -29,7 +29,7 @@ Plausibility classify_stream_start(Bytes payload, const Limits& limits) {
   Frame f = frame_text(payload, limits);
   if (f.status != Frame::Complete) return Plausibility::No;
   AdminRequest r = parse_admin_command(f.line);
-  return r.command != AdminCommand::Unknown && r.defects == 0 ? Plausibility::AdminText : Plausibility::No;
+  return admin_command_is_distinctive(r.command) && r.defects == 0 ? Plausibility::AdminText : Plausibility::No;
 }
 
 }  // namespace gearproto

@@ -43,5 +43,11 @@ TEST(Resync, ClassifiesStreamStarts) {
   EXPECT_EQ(classify_stream_start("GET / HTTP/1.1\r\n", Limits{}), Plausibility::No);
   EXPECT_EQ(classify_stream_start(B("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\x00"), Limits{}), Plausibility::No);
   EXPECT_EQ(classify_stream_start("stats\r\n", Limits{}), Plausibility::No);  // memcached
+  // Commands memcached shares are not enough on their own.
+  EXPECT_EQ(classify_stream_start("version\r\n", Limits{}), Plausibility::No);
+  EXPECT_EQ(classify_stream_start("verbose 1\r\n", Limits{}), Plausibility::No);
+  EXPECT_EQ(classify_stream_start("shutdown\r\n", Limits{}), Plausibility::No);
+  EXPECT_EQ(classify_stream_start("workers\n", Limits{}), Plausibility::AdminText);
+  EXPECT_EQ(classify_stream_start("show unique jobs\n", Limits{}), Plausibility::AdminText);
   EXPECT_EQ(classify_stream_start("", Limits{}), Plausibility::No);
 }

@@ -40,6 +40,10 @@ struct AdminRequest {
 // separates words. Never allocates.
 AdminRequest parse_admin_command(Bytes line);
 
+// True for commands only Gearman speaks. memcached also has `version`, `verbose` and `shutdown`,
+// so a heuristic must not take a connection for Gearman on those alone.
+bool admin_command_is_distinctive(AdminCommand c);
+
 // Replies come as one line, or as a list of lines that ends with ".".
 enum class ReplyShape : uint8_t { SingleLine, List };
 ReplyShape reply_shape(AdminCommand c);

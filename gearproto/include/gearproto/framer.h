@@ -48,7 +48,10 @@ struct Frame {
   enum Status : uint8_t { Complete, NeedMore, Invalid } status = NeedMore;
   MessageKind kind = MessageKind::Binary;
   FrameError error = FrameError::None;  // set with Invalid, and with Complete for skippable errors
-  size_t size = 0;  // Complete: bytes of the whole message. NeedMore: total bytes needed, if known (else 0).
+  // Complete: bytes of the whole message. NeedMore: the whole message's size once its header was
+  // read, else 0 (a split header or a text line: the size is not known yet, so a caller such as a
+  // TCP reassembler must ask for more bytes rather than for a size).
+  size_t size = 0;
   Header header;    // Binary, once 12 bytes were seen
   // Text only: the line without "\n" or "\r\n".
   Bytes line;
