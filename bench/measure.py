@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """measure.py RUNS CMD [ARG...]: runs CMD RUNS times (stdout and stderr discarded) and prints
 "MEDIAN_SECONDS MEDIAN_PEAK_RSS_KIB" (peak RSS: the largest process of the run, as GNU time's %M).
-Exits non-zero if any run fails. No hyperfine or GNU time needed."""
+Exits non-zero if any run fails. No hyperfine or GNU time needed.
+
+Set RUNSTAT to a built bench/runstat.c (run.sh does): Linux keeps the RSS high-water mark across
+execve, so a command forked from python itself reports at least python's RSS (~14 MiB)."""
 import os
 import statistics
 import subprocess
@@ -10,6 +13,14 @@ import time
 
 
 def once(cmd):
+    runstat = os.environ.get("RUNSTAT")
+    if runstat:
+        out = subprocess.run([runstat] + cmd, stdout=subprocess.PIPE, check=True, text=True).stdout.split()
+        secs, kib, code = float(out[0]), int(out[1]), int(out[2])
+        if code != 0:
+            sys.stderr.write(f"measure: {' '.join(cmd)} exited with {code}\n")
+            sys.exit(1)
+        return secs, kib
     t0 = time.monotonic()
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, ru = os.wait4(p.pid, 0)

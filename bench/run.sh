@@ -15,6 +15,7 @@
 #   --build DIR      the CMake build folder (default build, or $BUILD_DIR)
 #   --dir DIR        where captures and results go (default /tmp/gearman-bench, or $BENCH_DIR)
 #   --keep           keep the captures afterwards (they are large)
+#   --skip-tshark    leave out steps 2 and 3 (the slow ones)
 #
 # Needs: cc and libpcap-dev (the bare read loop), python3, tshark. Steps that need
 # build/analyzer/gearman-analyze or the plugin are skipped with a message when those are not built.
@@ -24,7 +25,7 @@
 # generator's truth (default: --json or --format json, whichever its --help mentions).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-quick=0 jobs="" tjobs="" sjobs="" runs="" truns=3 keep=0
+quick=0 jobs="" tjobs="" sjobs="" runs="" truns=3 keep=0 skip_tshark=0
 build=${BUILD_DIR:-build}
 dir=${BENCH_DIR:-/tmp/gearman-bench}
 while [ $# -gt 0 ]; do
@@ -38,6 +39,7 @@ while [ $# -gt 0 ]; do
     --build) build=$2; shift ;;
     --dir) dir=$2; shift ;;
     --keep) keep=1 ;;
+    --skip-tshark) skip_tshark=1 ;;
     -h|--help) sed -n '2,/^set -e/p' "$0" | grep -v '^set' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -86,10 +88,12 @@ EOF
 fi
 loop=$dir/pcap_read_loop
 "${CC:-cc}" -O2 -o "$loop" "$here/bench/pcap_read_loop.c" -lpcap
+"${CC:-cc}" -O2 -o "$dir/runstat" "$here/bench/runstat.c"
+export RUNSTAT=$dir/runstat  # measure.py: time and peak RSS without python's RSS as a floor
 analyzer=$build/analyzer/gearman-analyze
 have_analyzer=0; [ -x "$analyzer" ] && have_analyzer=1
 have_plugin=0; ls "$build"/plugin/plugins/*/epan/gearman.so >/dev/null 2>&1 && have_plugin=1
-have_tshark=0; command -v tshark >/dev/null && have_tshark=1
+have_tshark=0; command -v tshark >/dev/null && [ $skip_tshark = 0 ] && have_tshark=1
 if [ -z "${ANALYZE_ARGS+set}" ] && [ $have_analyzer = 1 ] && "$analyzer" --help 2>&1 | grep -q -- '--no-progress'; then
   ANALYZE_ARGS=--no-progress  # no progress bar on stderr in the timed runs
 fi
@@ -150,7 +154,7 @@ fi
 
 # --- 2. tshark pipeline vs analyzer ---------------------------------------------------------------
 tcap=$main
-if [ "$tjobs" != "$jobs" ]; then tcap=$(capture "$tjobs"); cat "$tcap" > /dev/null; fi
+if [ $have_tshark = 1 ] && [ "$tjobs" != "$jobs" ]; then tcap=$(capture "$tjobs"); cat "$tcap" > /dev/null; fi
 if [ $have_tshark = 1 ]; then
   pipe="tshark -r '$tcap' -Y gearman -T fields -e frame.time_epoch -e tcp.stream -e gearman.magic_code \
 -e gearman.pkt_type -e gearman.job.handle -e gearman.func.name 2>/dev/null | python3 '$here/bench/tshark_jobs.py'"
@@ -166,7 +170,7 @@ if [ $have_tshark = 1 ]; then
   say "   tshark pipeline result: $check"
   case $check in MISMATCH*) say "   (expected: the built-in dissector misreads PDUs whose header is split across segments; docs/performance.md)" ;; esac
 else
-  row "| 2. tshark pipeline | skipped: tshark not installed | | | >= 50x |"
+  row "| 2. tshark pipeline | skipped: tshark not installed or --skip-tshark | | | >= 50x |"
 fi
 
 # --- 3. tshark with the plugin vs the built-in dissector -----------------------------------------
