@@ -283,6 +283,20 @@ void Analyzer::on_segment(const TcpSegment& s) {
     }
   }
 
+  // The peer acknowledges bytes after a hole we are waiting for (checked before this
+  // segment's own messages, which may answer those bytes): it received them, so the hole is
+  // bytes the capture missed, not a loss TCP will repair. Declare it lost now rather than hold
+  // this direction's later messages back (their events would come out of order with the others).
+  if ((s.flags & kAck) && c->kind == Conn::Gearman) {
+    Dir& o = c->dir[1 - from];
+    if (o.started && !o.ooo.empty()) {
+      uint32_t rel = s.ack - (o.isn + 1);
+      uint64_t ack_off = o.next + int64_t(int32_t(rel - uint32_t(o.next)));
+      auto last = std::prev(o.ooo.end());
+      uint64_t end = last->first + last->second.second;
+      if (ack_off > o.ooo.begin()->first && ack_off <= end) flush_dir(*c, 1 - from, false);
+    }
+  }
   Dir& d = c->dir[from];
   if (syn) {
     if (!d.started) {
@@ -433,7 +447,16 @@ void Analyzer::close_conn(Conn& c) {
 // Messages
 
 void Analyzer::on_skip(Conn& c, int from, uint64_t len, gearproto::SkipReason r) {
-  (void)c; (void)from;
+  (void)from;
+  if (r == gearproto::SkipReason::Gap || r == gearproto::SkipReason::Truncated) {
+    // Lost bytes may hold submits or their JOB_CREATEDs: the in-order pairing of this
+    // connection cannot be trusted across them. Unanswered submits are forgotten (their jobs
+    // will show as began-before-the-capture) rather than paired with the wrong handles.
+    if (!c.pending.empty()) {
+      count_warning("submit_pairing_reset", c.pending.size(), "unanswered submits forgotten at lost bytes (bytes = submits)");
+      c.pending.clear();
+    }
+  }
   switch (r) {
     case gearproto::SkipReason::Gap: count_warning("gap", len, "bytes missing from the capture (lost or not captured): decoding resynchronised after them"); break;
     case gearproto::SkipReason::Garbage: count_warning("resync", len, "bytes that are not Gearman, skipped to the next plausible header"); break;
@@ -590,11 +613,15 @@ void Analyzer::on_pdu(Conn& c, bool to_server, const gearproto::Message& m) {
         j->r.unknown_start = true;
         j->r.submits = 0;
       }
-      if (j->r.function.empty()) {
-        j->r.function = std::string(arg(a, Arg::Function));
+      Bytes afn = arg(a, Arg::Function);
+      if (j->r.function.empty() || (!afn.empty() && j->r.function != afn)) {
+        if (!j->r.function.empty())
+          count_warning("submit_pairing_mismatch", 0, "JOB_ASSIGN names another function than the submit paired with the handle: the assign's is used");
+        j->r.function = std::string(afn);
         j->fn = function_index(j->r.function);
       }
-      if (j->r.unique.empty()) j->r.unique = std::string(arg(a, Arg::Unique));
+      Bytes aun = arg(a, Arg::Unique);
+      if (!aun.empty() && j->r.unique != aun) j->r.unique = std::string(aun);
       if (j->r.payload_bytes == 0) j->r.payload_bytes = arg(a, Arg::Payload).size();
       if (j->r.t_assign_first == kNoTime) { j->r.t_assign_first = now_; }
       j->r.t_assign = now_;

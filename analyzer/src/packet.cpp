@@ -19,6 +19,7 @@ ParseResult parse_tcp(const uint8_t* p, uint32_t avail, uint32_t ip_payload_len,
   out.src.port = be16(p);
   out.dst.port = be16(p + 2);
   out.seq = be32(p + 4);
+  out.ack = be32(p + 8);
   out.flags = p[13] & 0x1f;
   out.payload = p + hl;
   out.length = ip_payload_len - hl;

@@ -23,6 +23,7 @@ enum TcpFlags : uint8_t { kFin = 1, kSyn = 2, kRst = 4, kPsh = 8, kAck = 16 };
 struct TcpSegment {
   Endpoint src, dst;
   uint32_t seq = 0;
+  uint32_t ack = 0;          // valid with kAck
   uint8_t flags = 0;
   const uint8_t* payload = nullptr;
   uint32_t captured = 0;     // payload bytes present in the capture
