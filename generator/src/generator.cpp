@@ -677,7 +677,9 @@ class Sim {
     if (!j.bg) {
       td = net_.send(clients_[j.client], 1, tt + srv_delay(), res);
       tr.s.total.push_back(sat(td - j.submit_t));
-      for (uint32_t c : j.extra_clients) net_.send(clients_[c], 1, tt + srv_delay(), res);
+      // The creating client hears first, so "total" is the same whether a reader takes the
+      // creating client's result or the first result sent to any client of the job.
+      for (uint32_t c : j.extra_clients) net_.send(clients_[c], 1, std::max(tt + srv_delay(), td), res);
     }
     job_row(j, tt, td);
     uint64_t next = tt;
