@@ -185,8 +185,11 @@ void Analyzer::on_frame(int dlt, const uint8_t* data, uint32_t caplen, uint32_t 
 
 Analyzer::ConnKey Analyzer::key_of(const Endpoint& src, const Endpoint& dst) {
   ConnKey k;
-  int cmp = std::memcmp(src.addr, dst.addr, 16);
-  bool src_first = cmp < 0 || (cmp == 0 && src.port < dst.port);
+  // Any consistent order will do (it only picks which end is `a`): compare words, not bytes.
+  uint64_t s[2], d[2];
+  std::memcpy(s, src.addr, 16);
+  std::memcpy(d, dst.addr, 16);
+  bool src_first = s[0] != d[0] ? s[0] < d[0] : s[1] != d[1] ? s[1] < d[1] : src.port < dst.port;
   k.a = src_first ? src : dst;
   k.b = src_first ? dst : src;
   return k;

@@ -11,7 +11,10 @@ struct Endpoint {
   uint16_t port = 0;
   bool v6 = false;
   bool operator==(const Endpoint& o) const {
-    return port == o.port && v6 == o.v6 && std::memcmp(addr, o.addr, 16) == 0;
+    uint64_t a[2], b[2];
+    std::memcpy(a, addr, 16);
+    std::memcpy(b, o.addr, 16);
+    return port == o.port && v6 == o.v6 && a[0] == b[0] && a[1] == b[1];
   }
   bool operator!=(const Endpoint& o) const { return !(*this == o); }
 };
