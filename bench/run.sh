@@ -8,7 +8,7 @@
 #   --jobs N         jobs in the main capture (default 1000000)
 #   --tshark-jobs N  jobs in the capture for the tshark steps 2 and 3 (default 200000, --quick:
 #                    the main capture). tshark keeps state per frame: at 1M jobs one run takes
-#                    minutes and about 9 GB, the python pipeline about 10 minutes
+#                    minutes and about 7 GB, the python pipeline about 10 minutes
 #   --scale-jobs N   jobs at 1x for steps 4 and 5 (default 100000; 4x and 16x follow)
 #   --runs N         runs per figure, the median is reported (default 5, --quick 3)
 #   --tshark-runs N  runs per tshark figure (default 3)
