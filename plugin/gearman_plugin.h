@@ -1,0 +1,202 @@
+// Gearman dissector plugin for Wireshark 4.0: thin glue between libwireshark and gearproto.
+//
+// All protocol knowledge (packet table, framing, argument layout, admin text, resync) comes from
+// the shared decoder; the plugin only turns its results into trees, columns, links and expert items.
+// This header holds what the plugin's files share: field ids, state structs, preferences and the
+// functions one file calls in another.
+//
+// Rules for every file of the plugin (Wireshark exceptions are longjmp): no objects with
+// destructors in code that can throw; every byte handed to the decoder was bounded first
+// (tvb_get_ptr of a checked length).
+#pragma once
+
+#include <wireshark.h>
+#include <epan/packet.h>
+#include <epan/prefs.h>
+#include <epan/expert.h>
+#include <epan/address.h>
+
+#include "gearproto/admin.h"
+#include "gearproto/arguments.h"
+#include "gearproto/framer.h"
+#include "gearproto/packet_table.h"
+
+namespace gearman_plugin {
+
+using gearproto::Arg;
+using gearproto::Bytes;
+
+constexpr guint kGearmanPort = 4730;
+
+// register.cpp
+extern int proto_gearman;
+extern int gearman_tap;
+
+// handle_takeover.cpp
+extern dissector_handle_t gearman_handle;
+
+// Preferences (register.cpp). Desegmentation is the built-in's "gearman.desegment" preference
+// (read live); the port range is the built-in's "gearman.tcp.port" range
+// (dissector_add_uint_with_preference).
+extern gboolean pref_heuristic;
+extern gboolean pref_own_desegment;  // used only when the built-in's preference is absent
+extern pref_t* desegment_pref;
+extern guint pref_preview_len;
+
+// framing.cpp
+extern gearproto::Limits limits;
+
+// ---------------------------------------------------------------------------------------------
+// Fields (register.cpp)
+
+extern int hf_magic;
+extern int hf_type;
+extern int hf_type_name;
+extern int hf_length;
+extern int hf_direction;
+extern int hf_arg[gearproto::kArgKindCount];
+extern int hf_arg_raw;
+extern int hf_garbage;
+
+extern int hf_text_line;
+extern int hf_mgr_cmd;
+extern int hf_admin_arg;
+extern int hf_admin_reply_kind;
+extern int hf_admin_reply_to;
+extern int hf_admin_total, hf_admin_running, hf_admin_workers;
+extern int hf_admin_high, hf_admin_normal, hf_admin_low;
+extern int hf_admin_fd, hf_admin_address;
+extern int hf_admin_retries, hf_admin_ignore, hf_admin_queued;
+extern int hf_admin_ok_text, hf_admin_err_code, hf_admin_err_text, hf_admin_text;
+
+extern int hf_request_in;
+extern int hf_response_in;
+extern int hf_response_time;
+
+extern int hf_job_function, hf_job_unique, hf_job_submits, hf_job_outcome;
+extern int hf_job_submit_in, hf_job_created_in, hf_job_assigned_in;
+extern int hf_job_end_in, hf_job_result_in;
+extern int hf_job_queue_time, hf_job_run_time, hf_job_total_time;
+
+extern gint ett_gearman, ett_pdu, ett_header, ett_args, ett_job, ett_row;
+
+extern expert_field ei_missing_args, ei_unexpected_data, ei_handle_too_long, ei_bad_number,
+    ei_empty_required, ei_unknown_type, ei_magic_not_allowed, ei_bad_magic, ei_oversize,
+    ei_line_too_long, ei_error_packet, ei_work_fail, ei_work_exception, ei_work_warning,
+    ei_admin_err, ei_admin_unknown, ei_admin_bad_args, ei_admin_malformed, ei_no_request,
+    ei_job_incomplete, ei_resync, ei_truncated;
+
+// ---------------------------------------------------------------------------------------------
+// State: per conversation (file scope), per PDU (p_add_proto_data), per job (file-scope map).
+
+enum Outcome : guint8 { kOutcomeNone, kOutcomeComplete, kOutcomeFail, kOutcomeException };
+
+struct ConvData;
+
+struct Job {
+  const ConvData* owner;  // the connection of the first submit: its result ends the total time
+  const char* function;
+  const char* unique;
+  guint32 submits;  // SUBMITs answered with this handle (coalesced submits share one job)
+  bool background;
+  guint8 outcome;
+  guint32 submit_frame, created_frame, assign_frame, end_frame, result_frame;
+  nstime_t submit_ts, created_ts, assign_ts, end_ts, result_ts;
+};
+
+struct PduData {
+  guint32 request_frame;   // for responses: the request this answers
+  nstime_t request_ts;
+  guint32 response_frame;  // for requests: filled when the response is seen
+  bool no_request;         // a response that nothing asked for
+  Job* job;
+  // admin replies
+  bool admin_matched, admin_first, admin_last;
+  guint8 admin_command;
+  // first-pass facts for the tap and the second pass
+  bool job_end_here;       // this PDU ended the job (worker's first terminal packet)
+  bool job_created_here;   // first JOB_CREATED of the job
+  bool job_result_here;    // first terminal packet delivered to the client
+};
+
+// Requests that wait for an answer, oldest first.
+struct Waiting {
+  guint32 frame;
+  nstime_t ts;
+  PduData* pd;
+  const char* function;  // submits
+  const char* unique;
+  bool background;
+};
+
+struct ConvData {
+  address server_addr;
+  guint32 server_port;
+  bool server_known;
+  wmem_list_t* submits;  // Waiting*
+  wmem_list_t* grabs;
+  wmem_list_t* sleeps;
+  wmem_list_t* echoes;
+  wmem_list_t* statuses;
+  wmem_list_t* options;
+  gearproto::AdminPairing* admin;
+  wmem_map_t* admin_cmds;  // frame -> Waiting* of admin commands (for the response link)
+};
+
+// Tap record, one per PDU.
+struct TapRecord {
+  bool text;
+  bool to_server;
+  guint32 type;
+  const char* type_name;
+  guint8 admin_command;
+  bool admin_command_line;
+  bool admin_reply_first;
+  double response_ms;  // < 0 when none
+  const Job* job_end;  // set on the PDU that ended a job
+  const Job* job_created;
+  const Job* job_result;   // set on the PDU that delivered the result to the client
+  bool error_packet;
+  bool second_pass;        // the whole capture was seen: a job without an end is incomplete
+};
+
+// ---------------------------------------------------------------------------------------------
+// Functions one file calls in another
+
+// wire_strings.cpp
+char* to_cstr(wmem_allocator_t* pool, Bytes b);
+
+// conversation.cpp
+ConvData* get_conv(packet_info* pinfo);
+void learn_server(ConvData* cd, packet_info* pinfo, bool looks_like_request);
+bool to_server(const ConvData* cd, packet_info* pinfo);
+
+// job_tracking.cpp
+const char* outcome_name(guint8 o);
+void init_jobs();
+Job* find_job(const ConvData* cd, packet_info* pinfo, Bytes handle);
+void track_binary(ConvData* cd, packet_info* pinfo, PduData* pd, const gearproto::Header& h,
+                  const gearproto::Arguments& args, bool from_client_side);
+void add_links(proto_tree* tree, packet_info* pinfo, tvbuff_t* tvb, const PduData* pd, proto_item* pdu_item);
+void add_job(proto_tree* tree, packet_info* pinfo, tvbuff_t* tvb, const Job* j, proto_item* pdu_item,
+             bool announce_incomplete);
+
+// binary_tree.cpp
+int dissect_binary(tvbuff_t* tvb, packet_info* pinfo, proto_tree* pdu_tree, proto_item* pdu_item, ConvData* cd,
+                   PduData* pd, bool track, TapRecord* tr);
+
+// admin_tree.cpp
+int dissect_text(tvbuff_t* tvb, packet_info* pinfo, proto_tree* pdu_tree, proto_item* pdu_item, ConvData* cd,
+                 PduData* pd, bool track, TapRecord* tr);
+
+// framing.cpp
+int dissect_gearman(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* data);
+gboolean dissect_gearman_heur(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* data);
+
+// handle_takeover.cpp
+void proto_reg_handoff_gearman_plugin();
+
+// stats_tree.cpp
+void register_gearman_stats();
+
+}  // namespace gearman_plugin
