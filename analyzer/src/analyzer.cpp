@@ -573,6 +573,24 @@ void Analyzer::on_pdu(Conn& c, bool to_server, const gearproto::Message& m) {
       if (handle.empty()) break;
       Job* j = find_job(c.server, handle);
       bool have = !c.pending.empty();
+      if (j && j->r.t_created == kNoTime && j->r.submits == 0) {
+        // Seen at the worker first (its JOB_CREATED came late, e.g. retransmitted): the same job.
+        j->r.t_created = now_;
+        j->r.f_created = frame_;
+        j->r.submits = 1;
+        if (have) {
+          Pending& p = c.pending.front();
+          j->r.unknown_start = false;
+          if (j->r.unique.empty()) j->r.unique = std::move(p.unique);
+          j->r.priority = p.priority;
+          j->r.background = p.background;
+          j->r.t_submit = p.t;
+          j->r.f_submit = p.frame;
+          if (!p.background) j->waiting.push_back(c.id);
+          c.pending.pop_front();
+        }
+        break;
+      }
       if (j && j->r.t_worker_done == kNoTime) {
         // Coalesced: another submit with the same unique ID got the running job's handle.
         ++j->r.submits;
