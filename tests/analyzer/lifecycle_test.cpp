@@ -276,3 +276,19 @@ TEST(AnalyzerReassembly, HeuristicFindsGearmanOnAnyPort) {
   EXPECT_EQ(r.jobs.size(), 1u);
   EXPECT_EQ(r.a.totals().connections, 1u);
 }
+
+TEST(AnalyzerLifecycle, JobCreatedSeenAfterTheAssignIsTheSameJob) {
+  synth::Script s;
+  int cl = s.connect("10.0.0.2", 40000), wk = s.connect("10.0.0.3", 40001);
+  s.send(cl, true, make_request(SUBMIT_JOB, {"f", "u", ""}), 1 * kMs);
+  s.send(wk, false, make_response(JOB_ASSIGN, {"H:1", "f", ""}), 3 * kMs);
+  s.send(cl, false, make_response(JOB_CREATED, {"H:1"}), 3 * kMs + 1);
+  s.send(wk, true, make_request(WORK_COMPLETE, {"H:1", ""}), 5 * kMs);
+  s.send(cl, false, make_response(WORK_COMPLETE, {"H:1", ""}), 6 * kMs);
+  Fed r(s);
+  ASSERT_EQ(r.jobs.size(), 1u);
+  EXPECT_FALSE(r.jobs[0].unknown_start);
+  EXPECT_EQ(r.jobs[0].submits, 1u);
+  EXPECT_EQ(r.a.totals().coalesced_submits, 0u);
+  EXPECT_EQ(r.jobs[0].total_ns(), 5 * kMs);
+}
