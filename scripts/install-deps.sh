@@ -12,6 +12,8 @@ packages=(
   clang libfuzzer-14-dev
   # setpriv runs tshark as an unprivileged user: tshark run as root ignores plugin folders.
   util-linux
+  # The benchmark scripts and the tshark-pipeline test compute with python3.
+  python3
 )
 
 sudo_cmd=()
