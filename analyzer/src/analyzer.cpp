@@ -434,9 +434,8 @@ void Analyzer::close_conn(Conn& c) {
   c.closed = true;
   // Jobs assigned on a worker connection that died go back to the queue.
   for (uint64_t key : c.assigned) {
-    auto it = jobs_.find(key);
-    if (it == jobs_.end()) continue;
-    Job* j = it->second.get();
+    Job* j = jobs_.find(key);
+    if (!j) continue;
     if (j->worker_conn == c.id && j->r.t_worker_done == kNoTime) {
       j->worker_conn = 0;
       if (j->worker >= 0) ++workers_[j->worker].lost;
@@ -510,11 +509,11 @@ static uint64_t job_key(uint32_t server, std::string_view handle) {
 Analyzer::Job* Analyzer::find_job(uint32_t server, std::string_view handle, uint64_t* key_out) {
   uint64_t k = job_key(server, handle);
   for (;; ++k) {
-    auto it = jobs_.find(k);
-    if (it == jobs_.end()) { if (key_out) *key_out = k; return nullptr; }
-    if (it->second->server == server && it->second->r.handle == handle) {
+    Job* j = jobs_.find(k);
+    if (!j) { if (key_out) *key_out = k; return nullptr; }
+    if (j->server == server && j->r.handle == handle) {
       if (key_out) *key_out = k;
-      return it->second.get();
+      return j;
     }
   }
 }
@@ -523,14 +522,31 @@ Analyzer::Job* Analyzer::create_job(uint32_t server, std::string_view handle) {
   uint64_t k;
   Job* existing = find_job(server, handle, &k);
   if (existing) return existing;
-  auto j = std::make_unique<Job>();
+  Job* j;
+  if (!free_jobs_.empty()) {
+    // Reuse a finished job's object: its strings keep their capacity (no allocation per job).
+    j = free_jobs_.back();
+    free_jobs_.pop_back();
+    JobRecord& r = j->r;
+    std::string keep[5] = {std::move(r.server), std::move(r.handle), std::move(r.function),
+                           std::move(r.unique), std::move(r.worker)};
+    r = JobRecord{};
+    std::string* dst[5] = {&r.server, &r.handle, &r.function, &r.unique, &r.worker};
+    for (int i = 0; i < 5; ++i) { *dst[i] = std::move(keep[i]); dst[i]->clear(); }
+    j->fn = UINT32_MAX;
+    j->worker_conn = 0;
+    j->worker = -1;
+    j->waiting.clear();
+  } else {
+    job_store_.push_back(std::make_unique<Job>());
+    j = job_store_.back().get();
+  }
   j->server = server;
   j->key = k;
-  j->r.handle = std::string(handle);
+  j->r.handle.assign(handle.data(), handle.size());
   j->r.server = servers_[server].endpoint;
-  Job* p = j.get();
-  jobs_.emplace(k, std::move(j));
-  return p;
+  jobs_.put(k, j);
+  return j;
 }
 
 static Bytes arg(const gearproto::Arguments& a, gearproto::Arg k) {
@@ -731,8 +747,10 @@ void Analyzer::on_pdu(Conn& c, bool to_server, const gearproto::Message& m) {
       if (t == ERROR && !to_server) {
         bool not_found = arg(a, Arg::ErrorCode) == "JOB_NOT_FOUND";
         if (not_found && c.tentative) {
-          auto it = jobs_.find(c.tentative);
-          if (it != jobs_.end()) jobs_.erase(it);
+          if (Job* t = jobs_.find(c.tentative)) {
+            jobs_.erase(c.tentative);
+            free_jobs_.push_back(t);
+          }
           c.tentative = 0;
           count_warning("unknown_handle", 0, "worker results for handles the server did not know (ERROR JOB_NOT_FOUND): not jobs");
         } else if (not_found && c.not_found_expected) {
@@ -832,6 +850,7 @@ void Analyzer::finalize(Job* j) {
     }
   }
   jobs_.erase(j->key);
+  free_jobs_.push_back(j);
 }
 
 void Analyzer::finish() {
@@ -845,7 +864,7 @@ void Analyzer::finish() {
   }
   // Jobs still open: finished at the worker but the client's copy not seen, or incomplete.
   std::vector<Job*> left;
-  for (auto& kv : jobs_) left.push_back(kv.second.get());
+  jobs_.for_each([&left](Job* j) { left.push_back(j); });
   std::sort(left.begin(), left.end(), [](Job* a, Job* b) {
     int64_t ta = a->r.t_created != kNoTime ? a->r.t_created : a->r.t_assign;
     int64_t tb = b->r.t_created != kNoTime ? b->r.t_created : b->r.t_assign;

@@ -12,6 +12,7 @@
 
 #include "gearproto/admin.h"
 #include "gearproto/stream_decoder.h"
+#include "flat_map.h"
 #include "histogram.h"
 #include "packet.h"
 
@@ -156,7 +157,9 @@ class Analyzer {
   std::unordered_map<ConnKey, std::unique_ptr<Conn>, ConnKeyHash> conns_;
   ConnKey last_key_;
   Conn* last_conn_ = nullptr;  // the previous packet's connection: consecutive packets often share it
-  std::unordered_map<uint64_t, std::unique_ptr<Job>> jobs_;
+  FlatMap<Job> jobs_;                           // open jobs by handle hash
+  std::vector<std::unique_ptr<Job>> job_store_;  // every Job object; finished ones are reused
+  std::vector<Job*> free_jobs_;
   struct Closed { int64_t ns; uint64_t id; ConnKey key; };
   std::deque<Closed> closed_;
   std::vector<Warning> warnings_;
