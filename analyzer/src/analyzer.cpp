@@ -738,7 +738,12 @@ void Analyzer::on_pdu(Conn& c, bool to_server, const gearproto::Message& m) {
       break;
     }
     case JobRole::StatusQuery:
-      if (to_server) ++totals_.status_queries;
+      if (to_server) {
+        ++totals_.status_queries;
+        if (m.header.type == GET_STATUS) {
+          if (Job* j = find_job(c.server, arg(a, Arg::Handle))) ++j->r.status_polls;
+        }
+      }
       break;
     case JobRole::StatusReply:
       break;

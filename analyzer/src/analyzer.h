@@ -39,6 +39,7 @@ struct JobRecord {
   uint32_t submits = 0;        // > 1: coalesced (same unique ID)
   uint32_t assignments = 0;    // > 1: re-assigned after a worker connection died
   uint64_t payload_bytes = 0;
+  uint32_t status_polls = 0;   // GET_STATUS / GET_STATUS_UNIQUE asked about this job while open
   Outcome outcome = Outcome::Incomplete;
   int64_t t_submit = kNoTime, t_created = kNoTime, t_assign_first = kNoTime, t_assign = kNoTime,
           t_worker_done = kNoTime, t_client_done = kNoTime;

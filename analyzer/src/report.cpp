@@ -48,6 +48,7 @@ static ordered_json job_json(const JobRecord& r) {
   j["background"] = r.background;
   j["unknown_start"] = r.unknown_start;
   j["submits"] = r.submits;
+  j["status_polls"] = r.status_polls;
   j["worker"] = r.worker;
   j["queue_ms"] = ns_or_null(r.queue_ns());
   j["run_ms"] = ns_or_null(r.run_ns());
@@ -251,7 +252,7 @@ bool JobWriter::open(const std::string& path, std::string& err) {
     std::fprintf(f_, "server,handle,function,unique,outcome,background,unknown_start,priority,submits,"
                      "assignments,payload_bytes,worker,t_submit,t_created,t_assign_first,t_assign,"
                      "t_worker_done,t_client_done,queue_ms,run_ms,total_ms,f_submit,f_created,"
-                     "f_assign,f_worker_done,f_client_done\n");
+                     "f_assign,f_worker_done,f_client_done,status_polls\n");
   return true;
 }
 
@@ -272,6 +273,7 @@ void JobWriter::write(const JobRecord& r) {
     j["outcome"] = outcome_name(r.outcome); j["background"] = r.background;
     j["unknown_start"] = r.unknown_start; j["priority"] = r.priority; j["submits"] = r.submits;
     j["assignments"] = r.assignments; j["payload_bytes"] = r.payload_bytes; j["worker"] = r.worker;
+    j["status_polls"] = r.status_polls;
     auto tj = [](int64_t ns) -> ordered_json { if (ns == kNoTime) return nullptr; return format_time(ns); };
     j["t_submit"] = tj(r.t_submit); j["t_created"] = tj(r.t_created);
     j["t_assign_first"] = tj(r.t_assign_first); j["t_assign"] = tj(r.t_assign);
@@ -285,7 +287,7 @@ void JobWriter::write(const JobRecord& r) {
     return;
   }
   std::fprintf(f_, "%s,%s,%s,%s,%s,%d,%d,%s,%u,%u,%" PRIu64 ",%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%" PRIu64
-               ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
+               ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u\n",
                csv_field(r.server).c_str(), csv_field(r.handle).c_str(), csv_field(r.function).c_str(),
                csv_field(r.unique).c_str(), outcome_name(r.outcome), r.background ? 1 : 0,
                r.unknown_start ? 1 : 0, r.priority, r.submits, r.assignments, r.payload_bytes,
@@ -293,7 +295,7 @@ void JobWriter::write(const JobRecord& r) {
                format_time(r.t_assign_first).c_str(), format_time(r.t_assign).c_str(),
                format_time(r.t_worker_done).c_str(), format_time(r.t_client_done).c_str(),
                dur(r.queue_ns()).c_str(), dur(r.run_ns()).c_str(), dur(r.total_ns()).c_str(),
-               r.f_submit, r.f_created, r.f_assign, r.f_worker_done, r.f_client_done);
+               r.f_submit, r.f_created, r.f_assign, r.f_worker_done, r.f_client_done, r.status_polls);
 }
 
 }  // namespace gan

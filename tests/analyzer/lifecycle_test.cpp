@@ -42,6 +42,8 @@ TEST(AnalyzerLifecycle, SubmitCreatedAssignCompleteGivesQueueRunTotal) {
   s.send(cl, false, make_response(JOB_CREATED, {"H:x:1"}), 11 * kMs);
   s.send(wk, false, make_response(JOB_ASSIGN_UNIQ, {"H:x:1", "f", "u1", "payload"}), 15 * kMs);
   s.send(wk, true, make_request(WORK_STATUS, {"H:x:1", "1", "2"}), 16 * kMs);
+  s.send(cl, true, make_request(GET_STATUS, {"H:x:1"}), 17 * kMs);
+  s.send(cl, false, make_response(STATUS_RES, {"H:x:1", "1", "1", "1", "2"}), 17 * kMs);
   s.send(wk, true, make_request(WORK_COMPLETE, {"H:x:1", "done"}), 25 * kMs);
   s.send(cl, false, make_response(WORK_COMPLETE, {"H:x:1", "done"}), 26 * kMs);
   Fed r(s);
@@ -55,6 +57,8 @@ TEST(AnalyzerLifecycle, SubmitCreatedAssignCompleteGivesQueueRunTotal) {
   EXPECT_EQ(j.run_ns(), 10 * kMs);
   EXPECT_EQ(j.total_ns(), 16 * kMs);
   EXPECT_EQ(j.payload_bytes, 7u);
+  EXPECT_EQ(j.status_polls, 1u);
+  EXPECT_EQ(r.a.totals().status_queries, 1u);
   ASSERT_EQ(r.a.functions().size(), 1u);
   EXPECT_EQ(r.a.functions()[0].run.count(), 1u);
   ASSERT_EQ(r.a.workers().size(), 1u);
