@@ -80,6 +80,7 @@ struct Dir {
 
 struct Analyzer::Conn {
   uint64_t id = 0;
+  uint64_t key = 0;          // its key in conns_
   Endpoint x, y;             // x: sender of the first segment seen
   enum Kind : uint8_t { Undecided, Gearman, NotGearman } kind = Undecided;
   bool server_is_x = false;
@@ -100,6 +101,12 @@ struct Analyzer::Conn {
   bool to_server(int from) const { return (from == 0) != server_is_x; }
 };
 
+namespace {
+inline bool conn_is(const Analyzer::Conn& c, const Endpoint& s, const Endpoint& d) {
+  return (c.x == s && c.y == d) || (c.x == d && c.y == s);
+}
+}  // namespace
+
 struct DirSink : gearproto::MessageSink {
   Analyzer* a;
   Analyzer::Conn* c;
@@ -111,21 +118,30 @@ struct DirSink : gearproto::MessageSink {
   }
 };
 
-size_t Analyzer::ConnKeyHash::operator()(const ConnKey& k) const {
-  // Word-wise multiply-xorshift: this runs once per packet.
-  uint64_t w[4];
-  std::memcpy(w, k.a.addr, 16);
-  std::memcpy(w + 2, k.b.addr, 16);
-  uint64_t h = (uint64_t(k.a.port) << 16 | k.b.port) * 0x9E3779B97F4A7C15ull;
-  for (uint64_t x : w) {
-    h = (h ^ x) * 0xff51afd7ed558ccdull;
-    h ^= h >> 32;
-  }
-  return size_t(h);
+namespace {
+// Word-wise multiply-xorshift of one endpoint; a connection's hash is the sum of its two ends'
+// (symmetric: both directions find the connection without ordering the endpoints first).
+inline uint64_t endpoint_hash(const Endpoint& e) {
+  uint64_t w[2];
+  std::memcpy(w, e.addr, 16);
+  uint64_t h = (uint64_t(e.port) << 1 | uint64_t(e.v6)) * 0x9E3779B97F4A7C15ull;
+  h = (h ^ w[0]) * 0xff51afd7ed558ccdull;
+  h ^= h >> 32;
+  h = (h ^ w[1]) * 0xff51afd7ed558ccdull;
+  h ^= h >> 32;
+  return h;
 }
+inline uint64_t conn_hash(const Endpoint& a, const Endpoint& b) {
+  uint64_t h = endpoint_hash(a) + endpoint_hash(b);
+  return h ^ (h >> 29);
+}
+inline bool conn_is(const Analyzer::Conn& c, const Endpoint& s, const Endpoint& d);
+}  // namespace
 
 Analyzer::Analyzer(Options o) : opt_(std::move(o)) {}
-Analyzer::~Analyzer() = default;
+Analyzer::~Analyzer() {
+  conns_.for_each([](Conn* c) { delete c; });
+}
 
 // ---------------------------------------------------------------------------------------------
 // Warnings
@@ -183,35 +199,32 @@ void Analyzer::on_frame(int dlt, const uint8_t* data, uint32_t caplen, uint32_t 
   }
 }
 
-Analyzer::ConnKey Analyzer::key_of(const Endpoint& src, const Endpoint& dst) {
-  ConnKey k;
-  // Any consistent order will do (it only picks which end is `a`): compare words, not bytes.
-  uint64_t s[2], d[2];
-  std::memcpy(s, src.addr, 16);
-  std::memcpy(d, dst.addr, 16);
-  bool src_first = s[0] != d[0] ? s[0] < d[0] : s[1] != d[1] ? s[1] < d[1] : src.port < dst.port;
-  k.a = src_first ? src : dst;
-  k.b = src_first ? dst : src;
-  return k;
+Analyzer::Conn* Analyzer::find_conn(const Endpoint& src, const Endpoint& dst, uint64_t* key_out) {
+  for (uint64_t k = conn_hash(src, dst);; ++k) {
+    Conn* c = conns_.find(k);
+    if (!c || conn_is(*c, src, dst)) {
+      if (key_out) *key_out = k;
+      return c;
+    }
+  }
 }
 
 Analyzer::Conn* Analyzer::lookup(const TcpSegment& s, bool create) {
-  ConnKey k = key_of(s.src, s.dst);
-  if (last_conn_ && k == last_key_) return last_conn_;
-  auto it = conns_.find(k);
-  if (it != conns_.end()) {
-    last_key_ = k;
-    last_conn_ = it->second.get();
-    return last_conn_;
+  if (last_conn_ && conn_is(*last_conn_, s.src, s.dst)) return last_conn_;
+  uint64_t k;
+  Conn* c = find_conn(s.src, s.dst, &k);
+  if (c) {
+    last_conn_ = c;
+    return c;
   }
   if (!create) return nullptr;
-  auto c = std::make_unique<Conn>();
+  c = new Conn();
   c->id = next_conn_id_++;
+  c->key = k;
   c->x = s.src;
   c->y = s.dst;
-  Conn* p = c.get();
-  conns_.emplace(k, std::move(c));
-  return p;
+  conns_.put(k, c);
+  return c;
 }
 
 static bool port_listed(const std::vector<uint16_t>& ports, uint16_t p) {
@@ -232,7 +245,7 @@ void Analyzer::on_segment(const TcpSegment& s) {
   if (c->kind == Conn::NotGearman && !opening) {
     if ((s.flags & (kFin | kRst)) && !c->closed) {
       c->closed = true;
-      closed_.push_back({now_, c->id, key_of(s.src, s.dst)});
+      closed_.push_back({now_, c->id, c->key});
     }
     return;
   }
@@ -240,7 +253,8 @@ void Analyzer::on_segment(const TcpSegment& s) {
   // Port reuse: a new SYN on a connection that already carried data or was closed.
   if (opening && (c->closed || (c->dir[from].started && c->dir[from].isn != s.seq))) {
     if (!c->closed) close_conn(*c);
-    conns_.erase(key_of(s.src, s.dst));
+    conns_.erase(c->key);
+    delete c;
     last_conn_ = nullptr;
     c = lookup(s, true);
     from = 0;
@@ -330,7 +344,7 @@ void Analyzer::on_segment(const TcpSegment& s) {
     // Kept for a while (like TIME_WAIT) so that late retransmissions are recognised as such
     // instead of starting a new connection in mid-stream.
     c->closed_ns = now_;
-    closed_.push_back({now_, c->id, key_of(s.src, s.dst)});
+    closed_.push_back({now_, c->id, c->key});
   }
   expire_closed();
 }
@@ -338,10 +352,11 @@ void Analyzer::on_segment(const TcpSegment& s) {
 void Analyzer::expire_closed() {
   constexpr int64_t kLinger = 60ll * 1000000000;
   while (!closed_.empty() && (now_ - closed_.front().ns > kLinger || closed_.size() > 65536)) {
-    auto it = conns_.find(closed_.front().key);
-    if (it != conns_.end() && it->second->id == closed_.front().id) {
-      if (it->second.get() == last_conn_) last_conn_ = nullptr;
-      conns_.erase(it);
+    Conn* c = conns_.find(closed_.front().key);
+    if (c && c->id == closed_.front().id) {
+      if (c == last_conn_) last_conn_ = nullptr;
+      conns_.erase(c->key);
+      delete c;
     }
     closed_.pop_front();
   }
@@ -930,7 +945,7 @@ void Analyzer::finalize(Job* j) {
 
 void Analyzer::finish() {
   std::vector<Conn*> open;
-  for (auto& kv : conns_) open.push_back(kv.second.get());
+  conns_.for_each([&open](Conn* c) { open.push_back(c); });
   std::sort(open.begin(), open.end(), [](Conn* a, Conn* b) { return a->id < b->id; });
   for (Conn* c : open) {
     if (c->kind != Conn::Gearman) continue;
@@ -946,6 +961,7 @@ void Analyzer::finish() {
     return ta < tb;
   });
   for (Job* j : left) finalize(j);
+  conns_.for_each([](Conn* c) { delete c; });
   conns_.clear();
   last_conn_ = nullptr;
 }

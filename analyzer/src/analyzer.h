@@ -122,13 +122,9 @@ class Analyzer {
 
  private:
   friend struct DirSink;
-  struct ConnKey {
-    Endpoint a, b;
-    bool operator==(const ConnKey& o) const { return a == o.a && b == o.b; }
-  };
-  struct ConnKeyHash { size_t operator()(const ConnKey& k) const; };
-
-  static ConnKey key_of(const Endpoint& src, const Endpoint& dst);
+  // Connections by a symmetric hash of their two endpoints (the slot key may be a later one on
+  // a collision: see find_conn).
+  Conn* find_conn(const Endpoint& src, const Endpoint& dst, uint64_t* key_out);
   void count_warning(const char* kind, uint64_t bytes, const char* detail);
   Conn* lookup(const TcpSegment& s, bool create);
   void expire_closed();
@@ -155,13 +151,12 @@ class Analyzer {
   std::vector<WorkerStats> workers_;
   std::vector<ServerStats> servers_;
   std::vector<Endpoint> server_endpoints_;
-  std::unordered_map<ConnKey, std::unique_ptr<Conn>, ConnKeyHash> conns_;
-  ConnKey last_key_;
+  FlatMap<Conn> conns_;         // owns its Conn objects (deleted on erase and at the end)
   Conn* last_conn_ = nullptr;  // the previous packet's connection: consecutive packets often share it
   FlatMap<Job> jobs_;                           // open jobs by handle hash
   std::vector<std::unique_ptr<Job>> job_store_;  // every Job object; finished ones are reused
   std::vector<Job*> free_jobs_;
-  struct Closed { int64_t ns; uint64_t id; ConnKey key; };
+  struct Closed { int64_t ns; uint64_t id; uint64_t key; };
   std::deque<Closed> closed_;
   std::vector<Warning> warnings_;
   std::vector<JobRecord> top_;  // min-heap on slowness
