@@ -68,6 +68,34 @@ struct Pending {
   uint64_t frame;
 };
 
+// FIFO of a connection's unanswered submits: a ring of Pending objects that are reused, so
+// their function / unique strings keep their capacity (no allocation per submit after warm-up).
+class PendingQueue {
+ public:
+  bool empty() const { return n_ == 0; }
+  size_t size() const { return n_; }
+  Pending& front() { return buf_[head_]; }
+  void pop_front() { head_ = head_ + 1 == buf_.size() ? 0 : head_ + 1; --n_; }
+  Pending& push_back() {  // the slot keeps its old strings' capacity: assign every field
+    if (n_ == buf_.size()) grow();
+    size_t i = head_ + n_;
+    if (i >= buf_.size()) i -= buf_.size();
+    ++n_;
+    return buf_[i];
+  }
+  void clear() { head_ = 0; n_ = 0; }
+
+ private:
+  void grow() {
+    std::vector<Pending> nb(buf_.empty() ? 4 : buf_.size() * 2);
+    for (size_t i = 0; i < n_; ++i) nb[i] = std::move(buf_[(head_ + i) % buf_.size()]);
+    buf_.swap(nb);
+    head_ = 0;
+  }
+  std::vector<Pending> buf_;
+  size_t head_ = 0, n_ = 0;
+};
+
 struct Dir {
   gearproto::StreamDecoder dec;
   bool started = false;
@@ -89,7 +117,7 @@ struct Analyzer::Conn {
   int64_t closed_ns = 0;
   uint32_t server = 0;
   Dir dir[2];                // by sender: 0 = x, 1 = y
-  std::deque<Pending> pending;
+  PendingQueue pending;
   gearproto::AdminPairing admin;
   int32_t worker = -1;
   std::vector<uint64_t> assigned;  // job keys assigned on this (worker) connection
@@ -665,16 +693,15 @@ void Analyzer::on_pdu(Conn& c, bool to_server, const gearproto::Message& m) {
   switch (info.job_role) {
     case JobRole::Submit: {
       if (!to_server) break;
-      Pending p;
-      p.function = std::string(arg(a, Arg::Function));
-      p.unique = std::string(arg(a, Arg::Unique));
+      if (c.pending.size() >= 4096) { c.pending.pop_front(); count_warning("submit_fifo_overflow", 0, "more than 4096 unanswered submits on one connection"); }
+      Pending& p = c.pending.push_back();
+      p.function.assign(arg(a, Arg::Function));
+      p.unique.assign(arg(a, Arg::Unique));
       p.priority = priority_name(info.priority);
       p.background = info.background;
       p.payload = arg(a, Arg::Payload).size();
       p.t = now_;
       p.frame = frame_;
-      if (c.pending.size() >= 4096) { c.pending.pop_front(); count_warning("submit_fifo_overflow", 0, "more than 4096 unanswered submits on one connection"); }
-      c.pending.push_back(std::move(p));
       break;
     }
     case JobRole::Created: {
@@ -691,7 +718,7 @@ void Analyzer::on_pdu(Conn& c, bool to_server, const gearproto::Message& m) {
         if (have) {
           Pending& p = c.pending.front();
           j->r.unknown_start = false;
-          if (j->r.unique.empty()) j->r.unique = std::move(p.unique);
+          if (j->r.unique.empty()) j->r.unique = p.unique;
           j->r.priority = p.priority;
           j->r.background = p.background;
           j->r.t_submit = p.t;
@@ -719,8 +746,8 @@ void Analyzer::on_pdu(Conn& c, bool to_server, const gearproto::Message& m) {
       j->r.submits = 1;
       if (have) {
         Pending& p = c.pending.front();
-        j->r.function = std::move(p.function);
-        j->r.unique = std::move(p.unique);
+        j->r.function = p.function;  // copies into the reused strings' capacity
+        j->r.unique = p.unique;
         j->r.priority = p.priority;
         j->r.background = p.background;
         j->r.payload_bytes = p.payload;
