@@ -68,7 +68,8 @@ int64_t read_mapped(const std::string& f, pcap_t* p, Analyzer& a, uint64_t befor
     std::memcpy(&v, q, 4);
     return swapped ? __builtin_bswap32(v) : v;
   };
-  size_t off = 24;
+  size_t off = 24, dropped = 0;
+  constexpr size_t kDropStep = size_t(1) << 20;  // a multiple of the page size
   int64_t n = 0;
   for (;;) {
     if (off == size) { done = true; break; }
@@ -80,6 +81,13 @@ int64_t read_mapped(const std::string& f, pcap_t* p, Analyzer& a, uint64_t befor
     a.on_frame(dlt, h + 16, caplen, len, ts);
     off += 16 + size_t(caplen);
     ++n;
+    if (off - dropped >= kDropStep) {
+      // Read pages are dropped from the mapping (they stay in the page cache): otherwise every
+      // page of the file counts in the process's RSS and peak memory grows with the capture.
+      size_t upto = off & ~(kDropStep - 1);
+      madvise(const_cast<uint8_t*>(b) + dropped, upto - dropped, MADV_DONTNEED);
+      dropped = upto;
+    }
     if (progress && (n & 0xffff) == 0) progress(before + off, total);
   }
   munmap(m, size);
