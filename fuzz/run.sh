@@ -7,13 +7,14 @@ cd "$(dirname "$0")/.."
 seconds=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(framer arguments admin stream)
+[ ${#targets[@]} -gt 0 ] || targets=(framer arguments admin stream analyzer)
 
 CC=clang CXX=clang++ cmake -S . -B build-san -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DGEARWIRE_SANITIZE=ON -DGEARWIRE_FUZZ=ON >/dev/null
 cmake --build build-san -j"$(nproc)" --target make_corpus "${targets[@]/#/fuzz_}"
 corpus=build-san/fuzz/corpus
 build-san/fuzz/make_corpus "$corpus"
+mkdir -p "$corpus/analyzer" && find captures -maxdepth 1 -name "*.pcap" -size -100k -exec cp {} "$corpus/analyzer/" \;
 mkdir -p fuzz/artifacts
 for t in "${targets[@]}"; do
   work=build-san/fuzz/long-$t
