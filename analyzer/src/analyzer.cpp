@@ -621,59 +621,8 @@ Analyzer::Job* Analyzer::create_job(uint32_t server, std::string_view handle) {
   return j;
 }
 
-// gearproto::split_arguments, reduced to what the tracker reads: the argument values and the
-// three defects the "malformed_arguments" warning counts (no number parsing, no per-argument
-// records). Same splitting rules: NUL-separated, the last argument runs to the end of the data,
-// arguments after the data ran out are absent. (A candidate for gearproto once it may change.)
-struct ArgsLite {
-  const gearproto::PacketInfo* info = nullptr;
-  uint8_t present = 0;
-  uint32_t defects = 0;
-  struct Span { const char* p; size_t n; };
-  Span v[gearproto::kMaxArgs];  // left uninitialised: only the first `present` are written and read
-  Bytes get(gearproto::Arg k) const {
-    for (uint8_t i = 0; i < present; ++i)
-      if (info->args[i] == k) return Bytes(v[i].p, v[i].n);
-    return Bytes();
-  }
-};
-
-static void check_lite(gearproto::Arg k, Bytes v, uint32_t& d) {
-  if (k == gearproto::Arg::Handle) {
-    if (v.size() > gearproto::kMaxHandleLength) d |= gearproto::kHandleTooLong;
-    if (v.empty()) d |= gearproto::kEmptyRequired;
-  } else if (k == gearproto::Arg::Function && v.empty()) {
-    d |= gearproto::kEmptyRequired;
-  }
-}
-
-static void split_lite(const gearproto::PacketInfo& info, Bytes data, ArgsLite& out) {
-  out.info = &info;
-  const uint8_t n = info.argc;
-  const char* p = data.data();
-  size_t pos = 0, size = data.size();
-  for (uint8_t i = 0; i < n; ++i) {
-    Bytes val;
-    bool last = i + 1 == n;
-    const void* nul = !last && pos < size ? std::memchr(p + pos, '\0', size - pos) : nullptr;
-    if (last || !nul) {
-      val = Bytes(p + pos, size - pos);
-      if (!last) out.defects |= gearproto::kMissingArguments;
-      out.v[i] = {val.data(), val.size()};
-      out.present = uint8_t(i + 1);
-      check_lite(info.args[i], val, out.defects);
-      break;
-    }
-    size_t end = size_t(static_cast<const char*>(nul) - p);
-    val = Bytes(p + pos, end - pos);
-    pos = end + 1;
-    out.v[i] = {val.data(), val.size()};
-    out.present = uint8_t(i + 1);
-    check_lite(info.args[i], val, out.defects);
-  }
-}
-
-static Bytes arg(const ArgsLite& a, gearproto::Arg k) { return a.get(k); }
+// Absent arguments read as empty: the tracker treats both alike.
+static Bytes arg(const gearproto::Arguments& a, gearproto::Arg k) { return a.get(k).value_or(Bytes()); }
 
 void Analyzer::on_pdu(Conn& c, bool to_server, const gearproto::Message& m) {
   using namespace gearproto;
@@ -684,8 +633,8 @@ void Analyzer::on_pdu(Conn& c, bool to_server, const gearproto::Message& m) {
     return;
   }
   const PacketInfo& info = *m.header.info;
-  ArgsLite a;
-  split_lite(info, m.data, a);
+  // The tracker reads no numeric argument, so numbers are not parsed here.
+  const Arguments a = split_arguments(info, m.data, ArgChecks::Structure);
   if (a.defects & (kMissingArguments | kHandleTooLong | kEmptyRequired))
     count_warning("malformed_arguments", 0, "PDUs whose arguments do not fit their type");
   const bool req = m.header.magic == Magic::Req;

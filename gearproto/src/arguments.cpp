@@ -64,20 +64,20 @@ std::optional<uint64_t> parse_number_arg(Arg kind, Bytes text) {
   }
 }
 
-static uint32_t check_argument(const ArgView& a) {
+static uint32_t check_argument(const ArgView& a, ArgChecks checks) {
   uint32_t d = 0;
   if (a.kind == Arg::Handle) {
     if (a.value.size() > kMaxHandleLength) d |= kHandleTooLong;
     if (a.value.empty()) d |= kEmptyRequired;
   } else if (a.kind == Arg::Function && a.value.empty()) {
     d |= kEmptyRequired;
-  } else if (arg_is_number(a.kind) && !parse_number_arg(a.kind, a.value)) {
+  } else if (checks == ArgChecks::All && arg_is_number(a.kind) && !parse_number_arg(a.kind, a.value)) {
     d |= kBadNumber;
   }
   return d;
 }
 
-Arguments split_arguments(const PacketInfo& info, Bytes data) {
+Arguments split_arguments(const PacketInfo& info, Bytes data, ArgChecks checks) {
   Arguments out;
   out.info = &info;
   out.count = info.argc;
@@ -112,7 +112,7 @@ Arguments split_arguments(const PacketInfo& info, Bytes data) {
   for (uint8_t i = 0; i < info.argc; ++i) {
     ArgView& a = out.args[i];
     if (!a.present) continue;
-    a.defects = check_argument(a);
+    a.defects = check_argument(a, checks);
     out.defects |= a.defects;
   }
   return out;

@@ -121,7 +121,8 @@ void StreamDecoder::feed(Bytes chunk, MessageSink& sink) {
   if (buffer_.empty()) {
     const size_t used = process(chunk, sink);
     base_ += used;
-    buffer_.assign(chunk.data() + used, chunk.size() - used);
+    // The common case, a chunk of whole messages, leaves nothing to keep.
+    if (used < chunk.size()) buffer_.assign(chunk.data() + used, chunk.size() - used);
     return;
   }
   buffer_.append(chunk.data(), chunk.size());

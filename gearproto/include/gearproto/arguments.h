@@ -49,8 +49,12 @@ struct Arguments {
   }
 };
 
+// How much split_arguments checks. Structure: separators, empty function or handle, handle length
+// (what a lifecycle tracker needs, at about half the cost); All: also every numeric argument.
+enum class ArgChecks : uint8_t { All, Structure };
+
 // Splits `data` (the bytes after the header) per `info`. Never allocates, never throws.
-Arguments split_arguments(const PacketInfo& info, Bytes data);
+Arguments split_arguments(const PacketInfo& info, Bytes data, ArgChecks checks = ArgChecks::All);
 
 // Decimal unsigned number, no sign, no spaces, at most `max`. Empty is not a number.
 std::optional<uint64_t> parse_decimal(Bytes text, uint64_t max = UINT64_MAX);
