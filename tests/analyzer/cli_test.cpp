@@ -7,13 +7,25 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "pcap_streams.h"
 
 namespace {
+// Per process: ctest -j runs these tests at the same time, and other checkouts may too.
+std::string scratch(const char* name) {
+  return "/tmp/gearman-analyze-cli-" + std::to_string(getpid()) + "-" + name;
+}
+// Removes this process's scratch files when the test binary exits.
+struct ScratchCleanup {
+  ~ScratchCleanup() {
+    std::remove(scratch("stderr").c_str());
+    std::remove(scratch("jobs.jsonl").c_str());
+  }
+} scratch_cleanup;
 struct Out { int rc; std::string out; };
 Out run(const std::string& args) {
-  std::string cmd = std::string(GEARMAN_ANALYZE_BIN) + " " + args + " 2>/tmp/gearman-analyze-cli-stderr";
+  std::string cmd = std::string(GEARMAN_ANALYZE_BIN) + " " + args + " 2>" + scratch("stderr");
   FILE* p = popen(cmd.c_str(), "r");
   Out o{-1, ""};
   std::array<char, 4096> buf;
@@ -24,7 +36,7 @@ Out run(const std::string& args) {
   return o;
 }
 std::string stderr_text() {
-  std::ifstream in("/tmp/gearman-analyze-cli-stderr");
+  std::ifstream in(scratch("stderr"));
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
@@ -50,7 +62,7 @@ TEST(AnalyzerCli, UnreadableInputIsExitOneWithOneLine) {
 
 TEST(AnalyzerCli, JsonContractAndJobsFile) {
   std::string cap = testsupport::capture_path("basic-cli.pcap");
-  Out o = run("--format json --jobs /tmp/gearman-analyze-cli-jobs.jsonl " + cap);
+  Out o = run("--format json --jobs " + scratch("jobs.jsonl") + " " + cap);
   ASSERT_EQ(o.rc, 0);
   auto j = nlohmann::json::parse(o.out);
   for (const char* k : {"total", "complete", "fail", "exception", "incomplete", "background"})
@@ -62,7 +74,7 @@ TEST(AnalyzerCli, JsonContractAndJobsFile) {
   for (const char* k : {"queue_ms", "run_ms", "total_ms"})
     for (const char* s : {"count", "min", "p50", "p90", "p99", "max", "mean"})
       EXPECT_TRUE(j["functions"][0][k].contains(s)) << k << "." << s;
-  std::ifstream in("/tmp/gearman-analyze-cli-jobs.jsonl");
+  std::ifstream in(scratch("jobs.jsonl"));
   std::string line;
   size_t n = 0;
   while (std::getline(in, line)) { auto r = nlohmann::json::parse(line); EXPECT_TRUE(r.contains("t_submit")); ++n; }
