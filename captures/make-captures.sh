@@ -90,25 +90,20 @@ scen_libgearman-full() {
   stop_capture; stop_server
 }
 
-scen_perl-coalesce() {
+# A Perl worker and the Perl client in one of its modes (perl_client.pl: basic, large).
+perl_scenario() {
   start_server 4730; start_capture
   perl "$GEN/perl_worker.pl" "$PORT" "$W/stop" & local w=$!
   sleep 0.5
-  timeout 60 perl "$GEN/perl_client.pl" "$PORT" basic >> "$W/jobs.log"
+  timeout 60 perl "$GEN/perl_client.pl" "$PORT" "$1" >> "$W/jobs.log"
   sleep 0.5
   touch "$W/stop"; wait $w || true
   stop_capture; stop_server
 }
 
-scen_large-arg() {
-  start_server 4730; start_capture
-  perl "$GEN/perl_worker.pl" "$PORT" "$W/stop" & local w=$!
-  sleep 0.5
-  timeout 60 perl "$GEN/perl_client.pl" "$PORT" large >> "$W/jobs.log"
-  sleep 0.5
-  touch "$W/stop"; wait $w || true
-  stop_capture; stop_server
-}
+scen_perl-coalesce() { perl_scenario basic; }
+
+scen_large-arg() { perl_scenario large; }
 
 scen_admin() {
   start_server 4730; start_capture
