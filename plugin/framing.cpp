@@ -147,15 +147,6 @@ gboolean dissect_gearman_heur(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tre
   Bytes b = gearproto::as_bytes(tvb_get_ptr(tvb, 0, n), static_cast<size_t>(n));
   gearproto::Plausibility pl = gearproto::classify_stream_start(b, limits);
   if (pl == gearproto::Plausibility::No) return FALSE;
-  if (pl == gearproto::Plausibility::AdminText) {
-    // "version", "shutdown" and "verbose" are memcached (and other) commands too: not enough.
-    gearproto::Frame f = gearproto::frame_text(b, limits);
-    gearproto::AdminRequest r = gearproto::parse_admin_command(f.line);
-    using gearproto::AdminCommand;
-    if (r.command == AdminCommand::Version || r.command == AdminCommand::Shutdown ||
-        r.command == AdminCommand::Verbose || r.command == AdminCommand::GetPid)
-      return FALSE;
-  }
   conversation_t* conv = find_or_create_conversation(pinfo);
   conversation_set_dissector(conv, gearman_handle);
   dissect_gearman(tvb, pinfo, tree, data);

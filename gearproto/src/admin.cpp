@@ -148,6 +148,7 @@ bool admin_command_is_distinctive(AdminCommand c) {
     case AdminCommand::Version:
     case AdminCommand::Verbose:
     case AdminCommand::Shutdown:
+    case AdminCommand::GetPid:
     case AdminCommand::Unknown: return false;
     default: return true;
   }

@@ -47,6 +47,7 @@ TEST(Resync, ClassifiesStreamStarts) {
   EXPECT_EQ(classify_stream_start("version\r\n", Limits{}), Plausibility::No);
   EXPECT_EQ(classify_stream_start("verbose 1\r\n", Limits{}), Plausibility::No);
   EXPECT_EQ(classify_stream_start("shutdown\r\n", Limits{}), Plausibility::No);
+  EXPECT_EQ(classify_stream_start("getpid\r\n", Limits{}), Plausibility::No);
   EXPECT_EQ(classify_stream_start("workers\n", Limits{}), Plausibility::AdminText);
   EXPECT_EQ(classify_stream_start("show unique jobs\n", Limits{}), Plausibility::AdminText);
   EXPECT_EQ(classify_stream_start("", Limits{}), Plausibility::No);

@@ -41,7 +41,7 @@ struct AdminRequest {
 AdminRequest parse_admin_command(Bytes line);
 
 // True for commands only Gearman speaks. memcached also has `version`, `verbose` and `shutdown`,
-// so a heuristic must not take a connection for Gearman on those alone.
+// and `getpid` is a generic word, so a heuristic must not take a connection for Gearman on those.
 bool admin_command_is_distinctive(AdminCommand c);
 
 // Replies come as one line, or as a list of lines that ends with ".".

@@ -20,7 +20,7 @@ size_t find_plausible_header(Bytes buf, size_t from, const Limits& limits);
 
 // Does the start of a TCP payload look like Gearman? Binary: a plausible header. Text: the first
 // line (when complete) is an admin command only Gearman has, with valid arguments (not `version`,
-// `verbose` or `shutdown`, which memcached shares). Used for heuristics on ports other than 4730.
+// `verbose`, `shutdown` or `getpid`, which other protocols share). Used for heuristics on ports other than 4730.
 enum class Plausibility : uint8_t { No, Binary, AdminText };
 Plausibility classify_stream_start(Bytes payload, const Limits& limits);
 
