@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cstring>
-#include <map>
 
 #include "gearproto/arguments.h"
 #include "gearproto/resync.h"
+#include "tcp_direction.h"
 
 namespace gan {
 
@@ -98,12 +98,9 @@ class PendingQueue {
 
 struct Dir {
   gearproto::StreamDecoder dec;
-  bool started = false;
+  TcpDirection tcp;
   bool fin = false;
-  uint32_t isn = 0;       // stream offset 0 is at isn + 1
-  uint64_t next = 0;      // next stream offset expected
-  std::map<uint64_t, std::pair<std::string, uint32_t>> ooo;  // offset → captured bytes, wire length
-  size_t ooo_bytes = 0;
+  explicit Dir(size_t max_out_of_order) : tcp(max_out_of_order) {}
 };
 
 struct Analyzer::Conn {
@@ -117,6 +114,7 @@ struct Analyzer::Conn {
   int64_t closed_ns = 0;
   uint32_t server = 0;
   Dir dir[2];                // by sender: 0 = x, 1 = y
+  explicit Conn(size_t max_out_of_order) : dir{Dir(max_out_of_order), Dir(max_out_of_order)} {}
   PendingQueue pending;
   gearproto::AdminPairing admin;
   int32_t worker = -1;
@@ -135,7 +133,8 @@ inline bool conn_is(const Analyzer::Conn& c, const Endpoint& s, const Endpoint& 
 }
 }  // namespace
 
-struct DirSink : gearproto::MessageSink {
+// A direction's reassembled bytes into its decoder, and the decoder's messages into the tracker.
+struct DirSink final : gearproto::MessageSink, StreamOut {
   Analyzer* a;
   Analyzer::Conn* c;
   int from;
@@ -144,6 +143,12 @@ struct DirSink : gearproto::MessageSink {
   void on_skip(uint64_t, uint64_t length, gearproto::SkipReason r, gearproto::FrameError) override {
     a->on_skip(*c, from, length, r);
   }
+  void bytes(const uint8_t* data, uint32_t captured, uint32_t len) override {
+    gearproto::StreamDecoder& dec = c->dir[from].dec;
+    if (captured > 0) dec.feed(Bytes(reinterpret_cast<const char*>(data), captured), *this);
+    if (captured < len) dec.gap(len - captured, *this);
+  }
+  void gap(uint64_t len) override { c->dir[from].dec.gap(len, *this); }
 };
 
 namespace {
@@ -246,7 +251,7 @@ Analyzer::Conn* Analyzer::lookup(const TcpSegment& s, bool create) {
     return c;
   }
   if (!create) return nullptr;
-  c = new Conn();
+  c = new Conn(opt_.max_out_of_order_bytes);
   c->id = next_conn_id_++;
   c->key = k;
   c->x = s.src;
@@ -279,7 +284,7 @@ void Analyzer::on_segment(const TcpSegment& s) {
   }
 
   // Port reuse: a new SYN on a connection that already carried data or was closed.
-  if (opening && (c->closed || (c->dir[from].started && c->dir[from].isn != s.seq))) {
+  if (opening && (c->closed || (c->dir[from].tcp.started() && c->dir[from].tcp.isn() != s.seq))) {
     if (!c->closed) close_conn(*c);
     conns_.erase(c->key);
     delete c;
@@ -332,31 +337,19 @@ void Analyzer::on_segment(const TcpSegment& s) {
   // segment's own messages, which may answer those bytes): it received them, so the hole is
   // bytes the capture missed, not a loss TCP will repair. Declare it lost now rather than hold
   // this direction's later messages back (their events would come out of order with the others).
-  if ((s.flags & kAck) && c->kind == Conn::Gearman) {
-    Dir& o = c->dir[1 - from];
-    if (o.started && !o.ooo.empty()) {
-      uint32_t rel = s.ack - (o.isn + 1);
-      uint64_t ack_off = o.next + int64_t(int32_t(rel - uint32_t(o.next)));
-      auto last = std::prev(o.ooo.end());
-      uint64_t end = last->first + last->second.second;
-      if (ack_off > o.ooo.begin()->first && ack_off <= end) flush_dir(*c, 1 - from, false);
-    }
+  if ((s.flags & kAck) && c->kind == Conn::Gearman && c->dir[1 - from].tcp.waiting()) {
+    DirSink sink(this, c, 1 - from);
+    c->dir[1 - from].tcp.on_peer_ack(s.ack, sink);
   }
   Dir& d = c->dir[from];
-  if (syn) {
-    if (!d.started) {
-      d.started = true;
-      d.isn = s.seq;
-      d.next = 0;
-      d.dec = gearproto::StreamDecoder(gearproto::Limits{}, true);
-    }
+  if (syn && !d.tcp.started()) {
+    d.tcp.start(s.seq);
+    d.dec = gearproto::StreamDecoder(gearproto::Limits{}, true);
   }
   if (s.length > 0 && c->kind == Conn::Gearman) {
     ++totals_.gearman_segments;
-    if (!d.started) {
-      d.started = true;
-      d.isn = s.seq - 1;
-      d.next = 0;
+    if (!d.tcp.started()) {
+      d.tcp.start(s.seq - 1);
       d.dec = gearproto::StreamDecoder(gearproto::Limits{}, false);
       count_warning("mid_stream_start", 0, "directions seen without their SYN: decoding began at the first plausible header");
     }
@@ -391,81 +384,24 @@ void Analyzer::expire_closed() {
 }
 
 void Analyzer::process_payload(Conn& c, int from, const TcpSegment& s) {
-  Dir& d = c.dir[from];
-  uint32_t rel = s.seq - (d.isn + 1);
-  uint64_t off = d.next + int64_t(int32_t(rel - uint32_t(d.next)));
-  if (int64_t(off) < 0) off = 0;
-  const uint8_t* data = s.payload;
-  uint32_t cap = s.captured, len = s.length;
-  if (cap < len) count_warning("snaplen_truncated", len - cap, "segments cut off by the snap length: their missing bytes are a gap");
-  if (off + len <= d.next) { ++totals_.retransmissions; return; }
-  if (off < d.next) {
-    uint32_t t = uint32_t(d.next - off);
-    ++totals_.retransmissions;
-    if (t >= cap) {  // the captured part is old; the rest is missing in this copy
-      len -= t; off += t; data += cap; cap = 0;
-    } else {
-      data += t; cap -= t; len -= t; off += t;
-    }
-  }
-  if (off > d.next) {
-    ++totals_.out_of_order;
-    auto it = d.ooo.find(off);
-    if (it == d.ooo.end() || it->second.second < len) {
-      if (it != d.ooo.end()) d.ooo_bytes -= it->second.first.size();
-      d.ooo[off] = {std::string(reinterpret_cast<const char*>(data), cap), len};
-      d.ooo_bytes += cap;
-    }
-    if (d.ooo_bytes > opt_.max_out_of_order_bytes) flush_dir(c, from, false);
-    return;
-  }
-  deliver(c, from, off, data, cap, len);
-  // Segments that were waiting for this one.
-  while (!d.ooo.empty() && d.ooo.begin()->first <= d.next) {
-    auto node = d.ooo.extract(d.ooo.begin());
-    d.ooo_bytes -= node.mapped().first.size();
-    uint64_t o = node.key();
-    const std::string& b = node.mapped().first;
-    uint32_t l = node.mapped().second;
-    if (o + l <= d.next) continue;
-    uint32_t t = uint32_t(d.next - o);
-    const uint8_t* p = reinterpret_cast<const uint8_t*>(b.data());
-    uint32_t bc = uint32_t(b.size());
-    if (t >= bc) deliver(c, from, o + t, p + bc, 0, l - t);
-    else deliver(c, from, o + t, p + t, bc - t, l - t);
-  }
-}
-
-void Analyzer::deliver(Conn& c, int from, uint64_t off, const uint8_t* data, uint32_t cap, uint32_t len) {
-  Dir& d = c.dir[from];
+  if (s.captured < s.length)
+    count_warning("snaplen_truncated", s.length - s.captured, "segments cut off by the snap length: their missing bytes are a gap");
   DirSink sink(this, &c, from);
-  if (cap > 0) d.dec.feed(Bytes(reinterpret_cast<const char*>(data), cap), sink);
-  if (cap < len) d.dec.gap(len - cap, sink);
-  d.next = off + len;
+  ReassemblyCounts n;
+  c.dir[from].tcp.segment(s.seq, s.payload, s.captured, s.length, sink, n);
+  totals_.retransmissions += n.retransmissions;
+  totals_.out_of_order += n.out_of_order;
+  if (n.beyond_window)
+    count_warning("sequence_jump", 0, "segments further ahead than any TCP window (2^30 bytes): the hole before them was declared lost at once");
 }
 
-// Gives up on holes: everything buffered out of order is delivered after declaring the gaps lost.
+// Gives up on holes (waiting segments are delivered after gaps); at the end of a stream, also
+// reports a message it cut off.
 void Analyzer::flush_dir(Conn& c, int from, bool finish) {
   Dir& d = c.dir[from];
   DirSink sink(this, &c, from);
-  while (!d.ooo.empty()) {
-    auto node = d.ooo.extract(d.ooo.begin());
-    d.ooo_bytes -= node.mapped().first.size();
-    uint64_t o = node.key();
-    uint32_t l = node.mapped().second;
-    const std::string& b = node.mapped().first;
-    if (o + l <= d.next) continue;
-    if (o > d.next) {
-      d.dec.gap(o - d.next, sink);
-      d.next = o;
-    }
-    uint32_t t = uint32_t(d.next - o);
-    const uint8_t* p = reinterpret_cast<const uint8_t*>(b.data());
-    uint32_t bc = uint32_t(b.size());
-    if (t >= bc) deliver(c, from, o + t, p + bc, 0, l - t);
-    else deliver(c, from, o + t, p + t, bc - t, l - t);
-  }
-  if (finish && d.started) d.dec.finish(sink);
+  d.tcp.flush(sink);
+  if (finish && d.tcp.started()) d.dec.finish(sink);
 }
 
 void Analyzer::close_conn(Conn& c) {

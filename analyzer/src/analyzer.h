@@ -129,7 +129,6 @@ class Analyzer {
   Conn* lookup(const TcpSegment& s, bool create);
   void expire_closed();
   void process_payload(Conn& c, int from, const TcpSegment& s);
-  void deliver(Conn& c, int from, uint64_t off, const uint8_t* data, uint32_t cap, uint32_t len);
   void flush_dir(Conn& c, int from, bool finish);
   void close_conn(Conn& c);
   void on_message(Conn& c, int from, const gearproto::Message& m);
