@@ -57,6 +57,8 @@ struct Analyzer::Job {
   uint64_t worker_conn = 0;        // connection the job is assigned on (0: none)
   int32_t worker = -1;
   std::vector<uint64_t> waiting;   // client connections that wait for the result
+  Job* older = nullptr;            // neighbours in the analyzer's list of open jobs by age
+  Job* newer = nullptr;
 };
 
 struct Pending {
@@ -521,6 +523,12 @@ Analyzer::Job* Analyzer::create_job(uint32_t server, std::string_view handle) {
   uint64_t k;
   Job* existing = find_job(server, handle, &k);
   if (existing) return existing;
+  if (opt_.max_open_jobs && open_jobs_ >= opt_.max_open_jobs) {
+    count_warning("open_jobs_cap", 0, "jobs reported as incomplete early, oldest first, because --max-open-jobs were open; later packets of theirs count as orphans or unknown-start jobs");
+    finalize(oldest_);
+    // Slots may have moved on erase: the new job's key is looked up again.
+    find_job(server, handle, &k);
+  }
   Job* j;
   if (!free_jobs_.empty()) {
     // Reuse a finished job's object: its strings keep their capacity (no allocation per job).
@@ -554,6 +562,11 @@ Analyzer::Job* Analyzer::create_job(uint32_t server, std::string_view handle) {
   j->r.handle.assign(handle.data(), handle.size());
   j->r.server = servers_[server].endpoint;
   jobs_.put(k, j);
+  j->older = newest_;
+  j->newer = nullptr;
+  (newest_ ? newest_->newer : oldest_) = j;
+  newest_ = j;
+  ++open_jobs_;
   return j;
 }
 
@@ -571,8 +584,15 @@ void Analyzer::on_pdu(Conn& c, bool to_server, const gearproto::Message& m) {
   const PacketInfo& info = *m.header.info;
   // The tracker reads no numeric argument, so numbers are not parsed here.
   const Arguments a = split_arguments(info, m.data, ArgChecks::Structure);
-  if (a.defects & (kMissingArguments | kHandleTooLong | kEmptyRequired))
+  if (a.defects & (kMissingArguments | kEmptyRequired))
     count_warning("malformed_arguments", 0, "PDUs whose arguments do not fit their type");
+  if (a.defects & kHandleTooLong) {
+    // The protocol caps handles at 64 bytes with their NUL; a longer one names no job a server
+    // made, and keeping it would let a hostile capture store megabytes per job.
+    count_warning("handle_too_long", 0, "PDUs with a job handle over the protocol's 64 bytes (with its NUL): not tracked as jobs");
+    if (info.job_role == JobRole::Created && !to_server && !c.pending.empty()) c.pending.pop_front();
+    return;
+  }
   const bool req = m.header.magic == Magic::Req;
   if (!to_server && m.header.type != ERROR) c.tentative = 0;
   switch (info.job_role) {
@@ -759,10 +779,7 @@ void Analyzer::on_pdu(Conn& c, bool to_server, const gearproto::Message& m) {
       if (t == ERROR && !to_server) {
         bool not_found = arg(a, Arg::ErrorCode) == "JOB_NOT_FOUND";
         if (not_found && c.tentative) {
-          if (Job* t = jobs_.find(c.tentative)) {
-            jobs_.erase(c.tentative);
-            free_jobs_.push_back(t);
-          }
+          if (Job* t = jobs_.find(c.tentative)) release(t);
           c.tentative = 0;
           count_warning("unknown_handle", 0, "worker results for handles the server did not know (ERROR JOB_NOT_FOUND): not jobs");
         } else if (not_found && c.not_found_expected) {
@@ -861,7 +878,15 @@ void Analyzer::finalize(Job* j) {
       std::push_heap(top_.begin(), top_.end(), cmp);
     }
   }
+  release(j);
+}
+
+void Analyzer::release(Job* j) {
   jobs_.erase(j->key);
+  (j->older ? j->older->newer : oldest_) = j->newer;
+  (j->newer ? j->newer->older : newest_) = j->older;
+  j->older = j->newer = nullptr;
+  --open_jobs_;
   free_jobs_.push_back(j);
 }
 

@@ -23,6 +23,10 @@ struct Options {
   bool heuristic = true;               // Gearman on any port by the plausibility test
   size_t top = 10;                     // slowest jobs kept
   size_t max_out_of_order_bytes = 4u << 20;  // per direction; beyond, the hole is declared lost
+  // Jobs open at once (~360 bytes each). Beyond, the oldest open job is reported as incomplete
+  // early (warning open_jobs_cap), so memory stays bounded on a server that never runs its queue.
+  // 0: no limit.
+  size_t max_open_jobs = 1'000'000;
 };
 
 enum class Outcome : uint8_t { Incomplete, Complete, Fail, Exception };
@@ -141,6 +145,7 @@ class Analyzer {
   Job* find_job(uint32_t server, std::string_view handle, uint64_t* key_out = nullptr);
   Job* create_job(uint32_t server, std::string_view handle);
   void finalize(Job* j);
+  void release(Job* j);  // no longer open: out of jobs_ and the age list, object kept for reuse
 
   Options opt_;
   std::function<void(const JobRecord&)> job_sink_;
@@ -155,6 +160,9 @@ class Analyzer {
   FlatMap<Job> jobs_;                           // open jobs by handle hash
   std::vector<std::unique_ptr<Job>> job_store_;  // every Job object; finished ones are reused
   std::vector<Job*> free_jobs_;
+  Job* oldest_ = nullptr;  // open jobs in order of creation (a list through Job::older / newer)
+  Job* newest_ = nullptr;
+  size_t open_jobs_ = 0;
   struct Closed { int64_t ns; uint64_t id; uint64_t key; };
   std::deque<Closed> closed_;
   std::vector<Warning> warnings_;

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   std::string format = "text";
   std::string jobs_path;
   size_t top = 10;
+  size_t max_open_jobs = gan::Options{}.max_open_jobs;
   bool no_heuristic = false, no_progress = false;
   app.add_option("files", files, "pcap or pcapng files, in capture order ('-' for stdin)")->required();
   app.add_option("-p,--port", ports, "TCP port of a Gearman server besides 4730 (repeatable)");
@@ -29,6 +30,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json", "csv"}));
   app.add_option("--jobs", jobs_path, "write one record per job to FILE (.json/.jsonl: JSON lines, else CSV)");
   app.add_option("--top", top, "how many of the slowest jobs to list (default 10)");
+  app.add_option("--max-open-jobs", max_open_jobs,
+                 "jobs kept open at once (default 1000000, ~360 bytes each; 0: no limit); beyond, the oldest is "
+                 "reported as incomplete with a warning");
   app.add_flag("--no-heuristic", no_heuristic, "only ports 4730 and --port, no plausibility test on other ports");
   app.add_flag("--no-progress", no_progress, "no progress bar on stderr");
   app.set_version_flag("-V,--version", "gearman-analyze " GEARMAN_ANALYZE_VERSION);
@@ -43,6 +47,7 @@ int main(int argc, char** argv) {
   for (uint16_t p : ports) opt.ports.push_back(p);
   opt.heuristic = !no_heuristic;
   opt.top = top;
+  opt.max_open_jobs = max_open_jobs;
 
   gan::ReadResult check = gan::check_inputs(files);
   if (!check.ok) {

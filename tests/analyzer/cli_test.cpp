@@ -91,3 +91,20 @@ TEST(AnalyzerCli, TextAndCsvAndStdin) {
   EXPECT_EQ(c.out.rfind("function,jobs,", 0), 0u);
   EXPECT_NE(c.out.find("cli_echo,5,"), std::string::npos);
 }
+
+// --max-open-jobs: with room for one open job, the background jobs of the admin capture push each
+// other out, and the report says so; a bad value is a usage error.
+TEST(AnalyzerCli, MaxOpenJobsIsHonouredAndReported) {
+  std::string cap = testsupport::capture_path("admin.pcap");
+  Out capped = run("--format json --max-open-jobs 1 " + cap);
+  ASSERT_EQ(capped.rc, 0);
+  auto j = nlohmann::json::parse(capped.out);
+  uint64_t evicted = 0;
+  for (const auto& w : j["warnings"])
+    if (w["kind"] == "open_jobs_cap") evicted = w["count"].get<uint64_t>();
+  EXPECT_GT(evicted, 0u) << capped.out;
+  auto unlimited = nlohmann::json::parse(run("--format json --max-open-jobs 0 " + cap).out);
+  for (const auto& w : unlimited["warnings"]) EXPECT_NE(w["kind"], "open_jobs_cap");
+  EXPECT_EQ(j["jobs"]["total"], unlimited["jobs"]["total"]) << "evicted jobs are still reported, as incomplete";
+  EXPECT_EQ(run("--max-open-jobs lots " + cap).rc, 2);
+}
