@@ -13,11 +13,12 @@ build=build-plugin-asan
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGEARWIRE_SANITIZE=ON \
   -DGEARWIRE_SANITIZE_PLUGIN=ON -DGEARWIRE_TESTS=OFF >/dev/null
 cmake --build "$build" -j"$(nproc)" --target gearman >/dev/null
-plugin_dir=$(cd "$build/plugin/plugins" && pwd)
-
 work=$(mktemp -d /tmp/gearman-editcap.XXXXXX)
 chmod 0777 "$work"
 trap 'rm -rf "$work"' EXIT
+# A copy the unprivileged tshark can read wherever the checkout is (CI may clone under /root).
+plugin_dir="$work/plugins"
+mkdir -p "$plugin_dir" && cp -r "$build/plugin/plugins"/. "$plugin_dir/" && chmod -R a+rX "$plugin_dir"
 preload="$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libubsan.so)"
 run_tshark() {
   local env=(env HOME="$work" WIRESHARK_PLUGIN_DIR="$plugin_dir" LD_PRELOAD="$preload"
@@ -28,6 +29,16 @@ run_tshark() {
     "${env[@]}" tshark "$@"
   fi
 }
+
+# A plugin that failed to load would make every round pass: gearman.payload is a field only the
+# plugin registers, so an uncorrupted capture must show some. (`tshark -G plugins` hangs with the
+# sanitizer runtimes preloaded.)
+cp captures/basic-cli.pcap "$work/clean.pcap" && chmod 0644 "$work/clean.pcap"
+if ! run_tshark -r "$work/clean.pcap" -Y gearman.payload 2>"$work/err" | grep -q .; then
+  echo "plugin-editcap: the ASan-built plugin did not load"
+  head -n 20 "$work/err"
+  exit 1
+fi
 
 failures=0
 runs=0
