@@ -142,8 +142,8 @@ struct DirSink final : gearproto::MessageSink, StreamOut {
   int from;
   DirSink(Analyzer* an, Analyzer::Conn* cn, int f) : a(an), c(cn), from(f) {}
   void on_message(const gearproto::Message& m) override { a->on_message(*c, from, m); }
-  void on_skip(uint64_t, uint64_t length, gearproto::SkipReason r, gearproto::FrameError) override {
-    a->on_skip(*c, from, length, r);
+  void on_skip(uint64_t, uint64_t length, gearproto::SkipReason r, gearproto::FrameError why) override {
+    a->on_skip(*c, from, length, r, why);
   }
   void bytes(const uint8_t* data, uint32_t captured, uint32_t len) override {
     gearproto::StreamDecoder& dec = c->dir[from].dec;
@@ -307,7 +307,7 @@ void Analyzer::on_segment(const TcpSegment& s) {
       c->server_is_x = server_is_dst ? (from == 1) : (from == 0);
       c->kind = Conn::Gearman;
     } else if (s.captured > 0 && opt_.heuristic) {
-      auto p = gearproto::classify_stream_start(Bytes(reinterpret_cast<const char*>(s.payload), s.captured), gearproto::Limits{});
+      auto p = gearproto::classify_stream_start(Bytes(reinterpret_cast<const char*>(s.payload), s.captured), opt_.limits);
       if (p == gearproto::Plausibility::No) {
         c->kind = Conn::NotGearman;
         return;
@@ -346,13 +346,13 @@ void Analyzer::on_segment(const TcpSegment& s) {
   Dir& d = c->dir[from];
   if (syn && !d.tcp.started()) {
     d.tcp.start(s.seq);
-    d.dec = gearproto::StreamDecoder(gearproto::Limits{}, true);
+    d.dec = gearproto::StreamDecoder(opt_.limits, true);
   }
   if (s.length > 0 && c->kind == Conn::Gearman) {
     ++totals_.gearman_segments;
     if (!d.tcp.started()) {
       d.tcp.start(s.seq - 1);
-      d.dec = gearproto::StreamDecoder(gearproto::Limits{}, false);
+      d.dec = gearproto::StreamDecoder(opt_.limits, false);
       count_warning("mid_stream_start", 0, "directions seen without their SYN: decoding began at the first plausible header");
     }
     process_payload(*c, from, s);
@@ -429,8 +429,10 @@ void Analyzer::close_conn(Conn& c) {
 // ---------------------------------------------------------------------------------------------
 // Messages
 
-void Analyzer::on_skip(Conn& c, int from, uint64_t len, gearproto::SkipReason r) {
+void Analyzer::on_skip(Conn& c, int from, uint64_t len, gearproto::SkipReason r, gearproto::FrameError why) {
   (void)from;
+  if (why == gearproto::FrameError::Oversize)
+    count_warning("oversize_message", 0, "PDU headers whose length is over --max-message-size: not waited for, skipped as not Gearman (see resync)");
   if (r == gearproto::SkipReason::Gap || r == gearproto::SkipReason::Truncated) {
     // Lost bytes may hold submits or their JOB_CREATEDs: the in-order pairing of this
     // connection cannot be trusted across them. Unanswered submits are forgotten (their jobs

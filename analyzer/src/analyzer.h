@@ -27,6 +27,9 @@ struct Options {
   // early (warning open_jobs_cap), so memory stays bounded on a server that never runs its queue.
   // 0: no limit.
   size_t max_open_jobs = 1'000'000;
+  // A PDU is buffered whole before it is decoded: one longer than limits.max_data_length (64 MiB)
+  // is taken for a broken header and skipped (warning oversize_message), never waited for.
+  gearproto::Limits limits;
 };
 
 enum class Outcome : uint8_t { Incomplete, Complete, Fail, Exception };
@@ -136,7 +139,7 @@ class Analyzer {
   void flush_dir(Conn& c, int from, bool finish);
   void close_conn(Conn& c);
   void on_message(Conn& c, int from, const gearproto::Message& m);
-  void on_skip(Conn& c, int from, uint64_t len, gearproto::SkipReason r);
+  void on_skip(Conn& c, int from, uint64_t len, gearproto::SkipReason r, gearproto::FrameError why);
   void on_pdu(Conn& c, bool to_server, const gearproto::Message& m);
   void on_admin(Conn& c, bool to_server, const gearproto::Message& m);
 

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   std::string jobs_path;
   size_t top = 10;
   size_t max_open_jobs = gan::Options{}.max_open_jobs;
+  uint32_t max_message = gan::Options{}.limits.max_data_length;
   bool no_heuristic = false, no_progress = false;
   app.add_option("files", files, "pcap or pcapng files, in capture order ('-' for stdin)")->required();
   app.add_option("-p,--port", ports, "TCP port of a Gearman server besides 4730 (repeatable)");
@@ -33,6 +34,10 @@ int main(int argc, char** argv) {
   app.add_option("--max-open-jobs", max_open_jobs,
                  "jobs kept open at once (default 1000000, ~360 bytes each; 0: no limit); beyond, the oldest is "
                  "reported as incomplete with a warning");
+  app.add_option("--max-message-size", max_message,
+                 "largest PDU data length buffered, in bytes (default 67108864 = 64 MiB); a longer length is "
+                 "taken for a broken header and skipped with a warning")
+      ->check(CLI::Range(uint32_t(12), UINT32_MAX));
   app.add_flag("--no-heuristic", no_heuristic, "only ports 4730 and --port, no plausibility test on other ports");
   app.add_flag("--no-progress", no_progress, "no progress bar on stderr");
   app.set_version_flag("-V,--version", "gearman-analyze " GEARMAN_ANALYZE_VERSION);
@@ -48,6 +53,7 @@ int main(int argc, char** argv) {
   opt.heuristic = !no_heuristic;
   opt.top = top;
   opt.max_open_jobs = max_open_jobs;
+  opt.limits.max_data_length = max_message;
 
   gan::ReadResult check = gan::check_inputs(files);
   if (!check.ok) {

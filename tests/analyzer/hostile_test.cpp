@@ -172,6 +172,7 @@ TEST(AnalyzerHostile, MaximumLengthHeaderIsSkippedNotAwaited) {
   const gan::Warning* r = find_warning(c.a, "resync", ws);
   ASSERT_NE(r, nullptr) << warning_list(c.a);
   EXPECT_GE(r->bytes, 12u);
+  EXPECT_NE(find_warning(c.a, "oversize_message", ws), nullptr) << "the reason is named, not only the skip";
   EXPECT_GE(c.a.totals().pdus, 3u + 3u);  // CAN_DO, GRAB_JOB, NO_JOB + the good job's three
   EXPECT_TRUE(c.good_job_complete());
   EXPECT_LT(mem.grown_bytes(), 32 * kMiB);
@@ -233,6 +234,40 @@ TEST(AnalyzerHostile, TenMegabyteJobHandle) {
   EXPECT_EQ(w->count, 2u) << "the JOB_CREATED and the WORK_COMPLETE";
   EXPECT_EQ(c.a.totals().jobs, 1u) << "only the good job: the long handle is no job";
   EXPECT_EQ(c.a.totals().submit_errors, 0u);
+}
+
+// The same 10 MB handle with the message limit lowered to 1 MiB (--max-message-size): the PDUs
+// are not buffered at all, the limit's warning says so, and the next job is fine.
+TEST(AnalyzerHostile, MessageLimitKeepsALongPduOutOfMemory) {
+  const size_t handle_len = sized(10 * kMiB, 4);
+  gan::Options opt;
+  opt.limits.max_data_length = 1 << 20;
+  Analyzer a(opt);
+  bool good = false;
+  a.set_job_sink([&](const gan::JobRecord& j) { good |= j.function == "good" && j.outcome == gan::Outcome::Complete; });
+  uint64_t frame = 0;
+  std::string handle = "H:big:" + std::string(handle_len, 'h');
+  const std::string created = make_response(JOB_CREATED, {handle}), complete = make_response(WORK_COMPLETE, {handle, "r"});
+  handle.clear();
+  handle.shrink_to_fit();
+  MemWatch mem;
+  {
+    Wire w(a, "10.0.0.2", 40000, &frame);
+    w.send(true, make_request(SUBMIT_JOB, {"f", "u1", "x"}));
+    w.send(false, created);
+    w.send(false, complete);
+    w.close();
+  }
+  const uint64_t grown = mem.grown_bytes();
+  one_good_job(a, &frame, "H:good:1");
+  a.finish();
+  EXPECT_TRUE(good);
+  EXPECT_LT(grown, 8 * kMiB) << "peak growth " << grown / kMiB << " MiB";
+  std::vector<gan::Warning> ws;
+  const gan::Warning* w = find_warning(a, "oversize_message", ws);
+  ASSERT_NE(w, nullptr) << warning_list(a);
+  EXPECT_GE(w->count, 1u) << "one per skipped region: the WORK_COMPLETE's oversize header is skipped with the handle's bytes";
+  EXPECT_EQ(find_warning(a, "handle_too_long", ws), nullptr) << "never decoded, so never looked at";
 }
 
 // A text line with no newline for 100 MB, in 64 kB segments: the decoder's 64 KiB line limit
