@@ -203,7 +203,7 @@ TEST(AnalyzerHostile, MillionsOfTinyPdusInOneStream) {
   EXPECT_EQ(c.a.totals().pdus, 2 * pairs + 1 + 3);
   EXPECT_TRUE(c.good_job_complete());
   EXPECT_LT(mem.grown_bytes(), 64 * kMiB);
-  EXPECT_LT(secs, 10.0);
+  std::printf("  %.2f s (reported, not asserted: timing belongs to bench/)\n", secs);
   EXPECT_TRUE(c.a.warnings().empty()) << warning_list(c.a);
 }
 
@@ -298,7 +298,7 @@ TEST(AnalyzerHostile, HundredMegabyteLineWithoutNewline) {
   EXPECT_TRUE(c.good_job_complete());
   EXPECT_GE(c.a.totals().admin_commands, 1u);
   EXPECT_LT(mem.grown_bytes(), 32 * kMiB);
-  EXPECT_LT(secs, 10.0);
+  std::printf("  %.2f s (reported, not asserted: timing belongs to bench/)\n", secs);
 }
 
 // 1M distinct handles created (SUBMIT_JOB_BG / JOB_CREATED) and never assigned or finished. Each is
@@ -359,7 +359,6 @@ TEST(AnalyzerHostile, MillionHandlesNeverCompleted) {
   const uint64_t jobs = sized(1'000'000);
   OpenJobsRun r = never_completed(jobs, gan::Options{}.max_open_jobs);
   EXPECT_TRUE(r.good);
-  EXPECT_LT(r.secs, 10.0);
   EXPECT_EQ(r.incomplete, jobs) << "every open job reported as incomplete";
   // ASan adds redzones to every allocation: ~890 bytes per open job there.
   const uint64_t bound = (kSanitized ? 2048 : 512) * jobs + 32 * kMiB;
