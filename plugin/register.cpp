@@ -226,6 +226,12 @@ void proto_register_gearman_plugin() {
   prefs_register_uint_preference(mod, "preview_length", "Payload preview length",
                                  "Characters of a payload shown in its tree item", 10,
                                  &pref_preview_len);
+  static_assert(sizeof(limits.max_data_length) == sizeof(guint), "the preference writes the limit in place");
+  prefs_register_uint_preference(mod, "max_message_size", "Largest message (bytes of data)",
+                                 "A binary message whose length field is larger is taken for a broken header "
+                                 "and skipped (expert gearman.expert.oversize), not reassembled: this bounds the "
+                                 "memory one message can take", 10,
+                                 reinterpret_cast<guint*>(&limits.max_data_length));
 
   gearman_tap = register_tap("gearman");
   register_init_routine(init_jobs);

@@ -145,6 +145,12 @@ experts)
     n=$(ours -r "$c" -2 -Y "gearman.expert.$e" 2>/dev/null | count)
     [ "$n" -ge 1 ] && pass "expert gearman.expert.$e" || fail "no gearman.expert.$e on basic.pcap"
   done
+  # The message size limit is a preference: a 200 KB argument is over a 64 KB limit.
+  big=$CAPTURES/large-arg.pcap
+  n=$(ours -r "$big" -Y gearman.expert.oversize 2>/dev/null | count)
+  [ "$n" = 0 ] && pass "200 KB message under the default limit" || fail "$n oversize experts at the default limit"
+  n=$(ours -r "$big" -o gearman.max_message_size:65536 -Y gearman.expert.oversize 2>/dev/null | count)
+  [ "$n" -ge 1 ] && pass "gearman.max_message_size:65536 refuses the 200 KB message" || fail "no oversize expert with a 64 KB limit"
   txt=$(ours -r "$c" -2 -Y gearman.expert.error -V 2>/dev/null)
   grep -q "JOB_QUEUE_FULL" <<<"$txt" && pass "ERROR expert has the code" || fail "ERROR expert lacks the code"
   ;;
