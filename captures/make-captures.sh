@@ -15,11 +15,18 @@
 # 127.0.0.1, tcpdump -s 0 -U on lo for the scenario's port, the client and
 # worker software, settle, SIGINT to tcpdump, stop gearmand. Then
 # gen/make_manifest.py counts the PDUs itself and writes NAME.manifest.json.
+#
+# Two servers are both called gearmand: the C gearmand 1.1.20
+# (gearman-job-server, /usr/sbin/gearmand) for every scenario but
+# perl-server, and the Perl Gearman::Server 1.130.1 (gearman-server,
+# /usr/bin/gearmand) for perl-server. Both are called by full path.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 GEN=$HERE/gen
-ALL="basic-cli libgearman-full perl-coalesce large-arg admin errors nonstandard-port"
+ALL="basic-cli libgearman-full perl-coalesce large-arg admin errors nonstandard-port perl-server"
+C_GEARMAND=/usr/sbin/gearmand      # gearman-job-server 1.1.20
+PERL_GEARMAND=/usr/bin/gearmand    # gearman-server (Perl Gearman::Server)
 
 # ------------------------------------------------------------ helpers (inner)
 H=127.0.0.1
@@ -27,7 +34,15 @@ log() { echo "[$SCEN] $*" >&2; }
 
 start_server() {            # start_server PORT
   PORT=$1
-  gearmand -L $H -p "$PORT" -l "$W/gearmand.log" -d --pid-file="$W/gearmand.pid"
+  "$C_GEARMAND" -L $H -p "$PORT" -l "$W/gearmand.log" -d --pid-file="$W/gearmand.pid"
+  wait_port
+}
+start_perl_server() {       # start_perl_server PORT: the Perl Gearman::Server
+  PORT=$1
+  "$PERL_GEARMAND" -L $H -p "$PORT" -d --pidfile="$W/gearmand.pid"
+  wait_port
+}
+wait_port() {
   for _ in $(seq 50); do
     (exec 3<>/dev/tcp/$H/"$PORT") 2>/dev/null && break
     sleep 0.1
@@ -54,6 +69,7 @@ stop_server() {
 stop_pids() { for p in "$@"; do kill "$p" 2>/dev/null || true; done; for p in "$@"; do wait "$p" 2>/dev/null || true; done; }
 job() { echo "JOB $*" >> "$W/jobs.log"; }   # what the shell part submitted
 gm()  { gearman -h $H -p "$PORT" "$@"; }
+adm() { printf 'ADMIN nc %s\n' "$@" >> "$W/jobs.log"; (printf '%s\n' "$@"; sleep 0.5) | nc -q 1 $H "$PORT" >> "$W/admin.out"; }
 ga()  { echo "ADMIN gearadmin $*" >> "$W/jobs.log"; gearadmin -h $H -p "$PORT" "$@" >> "$W/admin.out"; }
 
 # ------------------------------------------------------------ scenarios
@@ -154,6 +170,38 @@ scen_nonstandard-port() {
   ga --status; ga --workers
   sleep 0.5
   touch "$W/stop"; stop_pids $w1; wait $w2 || true
+  stop_capture; stop_server
+}
+
+# The Perl Gearman::Server (gearman-server 1.130.1). It knows no GRAB_JOB_ALL
+# (the `gearman -w` worker would spin on ERROR replies) and no
+# SUBMIT_JOB_LOW, so the worker is Gearman::Worker and the libgearman
+# program is not used; the gearman CLI client works for -f/-b/-I.
+scen_perl-server() {
+  start_perl_server 4730; start_capture
+  perl "$GEN/perl_worker.pl" "$PORT" "$W/stop" & local w=$!
+  sleep 0.5
+  gm -f pl_upper -u ps-cli-1 "cli on perl server" > "$W/out.txt";       job normal pl_upper ps-cli-1
+  gm -b -f pl_upper -u ps-cli-bg "cli background" >> "$W/out.txt";      job bg pl_upper ps-cli-bg
+  gm -I -f pl_upper -u ps-cli-high "cli high" >> "$W/out.txt";          job high pl_upper ps-cli-high
+  # SUBMIT_JOB_LOW is not implemented: ERROR server_error, no job
+  gm -L -f pl_upper -u ps-cli-low "cli low" >> "$W/out.txt" 2>>"$W/client.err" || true
+  job low pl_upper ps-cli-low rejected
+  timeout 60 perl "$GEN/perl_client.pl" "$PORT" perlserver >> "$W/jobs.log"
+  # admin while a foreground pl_slow runs, so jobs/clients/status have rows
+  gm -f pl_slow -u ps-admin "watched by admin" >> "$W/out.txt" & local c=$!
+  sleep 0.5
+  adm status workers jobs clients version
+  wait $c;                                                              job normal pl_slow ps-admin
+  adm maxqueue 'maxqueue ps_nobody 1' getpid 'show jobs' 'shutdown bogus'
+  # maxqueue 1: the next submit evicts the queued job; its waiting client
+  # gets WORK_FAIL from the server (gearmand would answer ERROR QUEUE_ERROR)
+  timeout 10 gearman -h $H -p "$PORT" -f ps_nobody -u ps-q-1 "evicted" >> "$W/out.txt" 2>>"$W/client.err" & c=$!
+  sleep 0.5;                                                            job normal ps_nobody ps-q-1
+  gm -b -f ps_nobody -u ps-q-2 "stays queued" >> "$W/out.txt";          job bg ps_nobody ps-q-2
+  wait $c || true
+  adm status jobs
+  touch "$W/stop"; wait $w || true
   stop_capture; stop_server
 }
 

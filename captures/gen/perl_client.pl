@@ -5,6 +5,11 @@
 #                  ID at the same time; gearmand answers all with one handle
 #   MODE large     one 200 KB (204800 byte) argument to pl_size
 #   MODE errors    pl_fail, then pl_die with exceptions => 1 (OPTION_REQ)
+#   MODE perlserver  for the Perl Gearman::Server (perl-server capture):
+#                  normal, high and background jobs, pl_fail, pl_die with
+#                  exceptions => 1, a background pl_slow polled with
+#                  GET_STATUS (queued/running, after it finished), and
+#                  three clients coalesced on one unique
 # Prints one line per submitted job: JOB <kind> <function> <unique> <result>
 use strict;
 use warnings;
@@ -75,5 +80,46 @@ elsif ($mode eq "errors") {
     my $exc;
     $r = $c->do_task("pl_die", "x", { uniq => "pl-die", on_exception => sub { $exc = shift } });
     print "JOB normal pl_die pl-die ", show($r), " exception=", ($exc // "none"), "\n";
+}
+elsif ($mode eq "perlserver") {
+    my $c = client();
+    my $r = $c->do_task("pl_upper", "hello perl server", { uniq => "ps-u-1" });
+    print "JOB normal pl_upper ps-u-1 ", show($r), "\n";
+    $r = $c->do_task("pl_upper", "high on perl server", { uniq => "ps-u-2", priority => "high" });
+    print "JOB high pl_upper ps-u-2 ", show($r), "\n";
+    my $h = $c->dispatch_background("pl_upper", "background on perl server", { uniq => "ps-u-bg" });
+    print "JOB bg pl_upper ps-u-bg ", ($h // "undef"), "\n";
+    $r = $c->do_task("pl_fail", "fail me", { uniq => "ps-fail" });
+    print "JOB normal pl_fail ps-fail ", show($r), "\n";
+    # the Perl server forwards WORK_EXCEPTION to this client (OPTION_REQ
+    # exceptions) and then accepts the worker's WORK_FAIL without an ERROR
+    my $exc;
+    $r = client(exceptions => 1)->do_task("pl_die", "die for me", { uniq => "ps-die", on_exception => sub { $exc = shift } });
+    print "JOB normal pl_die ps-die ", show($r), " exception=", ($exc // "none"), "\n";
+
+    # GET_STATUS: a background pl_slow right after submit, while it runs
+    # (after WORK_STATUS 1/3), and once it has finished (unknown handle)
+    $h = $c->dispatch_background("pl_slow", "status me", { uniq => "ps-slow-bg" });
+    print "JOB bg pl_slow ps-slow-bg ", ($h // "undef"), "\n";
+    for my $wait (0, 0.4, 2.0) {
+        sleep $wait;
+        my $st = $c->get_status($h);
+        print "STATUS ", ($st ? join(",", map { $_ // "undef" } $st->known, $st->running, @{ $st->progress || [] }) : "undef"), "\n";
+    }
+
+    # coalescing: three processes, same function + unique, 50 ms apart
+    my @kids;
+    for my $i (1 .. 3) {
+        my $pid = fork();
+        die "fork: $!" unless defined $pid;
+        if ($pid == 0) {
+            sleep(0.05 * $i);
+            my $rr = client()->do_task("pl_slow", "shared on perl server", { uniq => "ps-coalesce" });
+            print "JOB coalesce$i pl_slow ps-coalesce ", show($rr), "\n";
+            exit 0;
+        }
+        push @kids, $pid;
+    }
+    waitpid($_, 0) for @kids;
 }
 else { die "unknown mode $mode\n" }
