@@ -170,6 +170,7 @@ int dissect_text(tvbuff_t* tvb, packet_info* pinfo, proto_tree* pdu_tree, proto_
       break;
     }
     case ReplyLineKind::Text:
+    case ReplyLineKind::ListRow:
       proto_tree_add_string(row, hf_admin_text, tvb, 0, line_len, to_cstr(pinfo->pool, r.line));
       break;
     case ReplyLineKind::Malformed:

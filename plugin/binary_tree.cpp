@@ -47,7 +47,9 @@ void add_argument(proto_tree* tree, packet_info* pinfo, tvbuff_t* tvb, int data_
   header_field_info* hfi = proto_registrar_get_nth(hf);
   if (gearproto::arg_is_number(a.kind)) {
     std::optional<uint64_t> v = gearproto::parse_number_arg(a.kind, a.value);
-    if (v && (hfi->type == FT_UINT64 || *v <= G_MAXUINT32)) {
+    if (a.value.empty() && !(a.defects & gearproto::kBadNumber)) {  // allowed empty: no number given
+      it = proto_tree_add_string_format(tree, hf_arg_raw, tvb, off, 0, "", "%s: (none)", gearproto::arg_title(a.kind));
+    } else if (v && (hfi->type == FT_UINT64 || *v <= G_MAXUINT32)) {
       if (hfi->type == FT_UINT64) it = proto_tree_add_uint64(tree, hf, tvb, off, len, *v);
       else it = proto_tree_add_uint(tree, hf, tvb, off, len, static_cast<guint32>(*v));
     } else {

@@ -48,6 +48,8 @@ constexpr CommandWords kCommands[] = {
   {AdminCommand::Verbose, {"verbose"}, 1},
   {AdminCommand::Version, {"version"}, 1},
   {AdminCommand::Shutdown, {"shutdown"}, 1},
+  {AdminCommand::Jobs, {"jobs"}, 1},
+  {AdminCommand::Clients, {"clients"}, 1},
 };
 
 // Argument counts each command accepts (gearmand's server_admin.cc).
@@ -88,6 +90,8 @@ const char* admin_command_name(AdminCommand c) {
     case AdminCommand::Verbose: return "verbose";
     case AdminCommand::Version: return "version";
     case AdminCommand::Shutdown: return "shutdown";
+    case AdminCommand::Jobs: return "jobs";
+    case AdminCommand::Clients: return "clients";
     case AdminCommand::Unknown: break;
   }
   return "unknown";
@@ -103,6 +107,7 @@ const char* reply_line_kind_name(ReplyLineKind k) {
     case ReplyLineKind::WorkerRow: return "workers row";
     case ReplyLineKind::JobRow: return "show jobs row";
     case ReplyLineKind::UniqueRow: return "show unique jobs row";
+    case ReplyLineKind::ListRow: return "list row";
     case ReplyLineKind::Text: return "text";
     case ReplyLineKind::Malformed: return "malformed";
   }
@@ -149,6 +154,8 @@ bool admin_command_is_distinctive(AdminCommand c) {
     case AdminCommand::Verbose:
     case AdminCommand::Shutdown:
     case AdminCommand::GetPid:
+    case AdminCommand::Jobs:
+    case AdminCommand::Clients:
     case AdminCommand::Unknown: return false;
     default: return true;
   }
@@ -160,7 +167,10 @@ ReplyShape reply_shape(AdminCommand c) {
     case AdminCommand::Status:
     case AdminCommand::PriorityStatus:
     case AdminCommand::ShowJobs:
-    case AdminCommand::ShowUniqueJobs: return ReplyShape::List;
+    case AdminCommand::ShowUniqueJobs:
+    case AdminCommand::Jobs:
+    case AdminCommand::Clients: return ReplyShape::List;
+    case AdminCommand::Unknown: return ReplyShape::ByFirstLine;
     default: return ReplyShape::SingleLine;
   }
 }
@@ -242,6 +252,11 @@ bool parse_row_for(AdminCommand asked, Bytes line, AdminReplyLine& r) {
       r.kind = ReplyLineKind::UniqueRow;
       r.name = line;
       return true;
+    case AdminCommand::Jobs:     // function \t unique \t worker address or "-" \t listeners
+    case AdminCommand::Clients:  // address, then \t function \t unique \t worker per job
+      r.kind = ReplyLineKind::ListRow;
+      r.name = line;
+      return true;
     default: return false;
   }
 }
@@ -257,7 +272,7 @@ AdminReplyLine parse_admin_reply_line(AdminCommand asked, Bytes line) {
   }
   if (parse_ok_err(line, r)) return r;
   if (asked == AdminCommand::Unknown) {
-    // No command to go by: try the row shapes from the most specific.
+    // No command to go by (or one we do not know): try the row shapes from the most specific.
     if (parse_worker_row(line, r)) return r;
     if (parse_counts_row(line, 4, ReplyLineKind::PriorityStatusRow, r)) return r;
     if (parse_counts_row(line, 3, ReplyLineKind::StatusRow, r)) return r;
@@ -308,10 +323,15 @@ AdminPairing::Pair AdminPairing::on_reply_line(Bytes line, AdminReplyLine& parse
   p.first_line = !e.started;
   parsed = parse_admin_reply_line(e.command, line);
   // A list ends with "."; an ERR before any row is the whole reply (e.g. a refused command).
-  if (reply_shape(e.command) == ReplyShape::SingleLine) {
-    p.last_line = true;
-  } else {
-    p.last_line = parsed.kind == ReplyLineKind::End || (p.first_line && parsed.kind == ReplyLineKind::Err);
+  switch (reply_shape(e.command)) {
+    case ReplyShape::SingleLine: p.last_line = true; break;
+    case ReplyShape::List:
+      p.last_line = parsed.kind == ReplyLineKind::End || (p.first_line && parsed.kind == ReplyLineKind::Err);
+      break;
+    case ReplyShape::ByFirstLine:
+      p.last_line = parsed.kind == ReplyLineKind::End ||
+                    (p.first_line && (parsed.kind == ReplyLineKind::Err || parsed.kind == ReplyLineKind::Ok));
+      break;
   }
   e.started = true;
   if (p.last_line) {

@@ -71,6 +71,9 @@ static uint32_t check_argument(const ArgView& a, ArgChecks checks) {
     if (a.value.empty()) d |= kEmptyRequired;
   } else if (a.kind == Arg::Function && a.value.empty()) {
     d |= kEmptyRequired;
+  } else if ((a.kind == Arg::Numerator || a.kind == Arg::Denominator) && a.value.empty()) {
+    // No progress known: Perl Gearman::Server's STATUS_RES for a job it does not know (gearmand
+    // writes 0 and 0). Not a defect; the number is simply absent.
   } else if (checks == ArgChecks::All && arg_is_number(a.kind) && !parse_number_arg(a.kind, a.value)) {
     d |= kBadNumber;
   }

@@ -141,6 +141,54 @@ TEST(AdminPairing, RepliesFollowCommandsInOrder) {
   EXPECT_FALSE(a.matched);
 }
 
+// Perl Gearman::Server (captures/perl-server.pcap, stream 11): `jobs` and `clients` are lists that
+// end with "."; both are known commands, so the replies after them pair with the right commands.
+TEST(AdminPairing, GearmanServerJobsAndClientsAreLists) {
+  EXPECT_EQ(parse_admin_command("jobs").command, AdminCommand::Jobs);
+  EXPECT_EQ(parse_admin_command("CLIENTS").command, AdminCommand::Clients);
+  EXPECT_FALSE(admin_command_is_distinctive(AdminCommand::Jobs));
+  AdminPairing p;
+  p.on_command(AdminCommand::Jobs, 1);
+  p.on_command(AdminCommand::Clients, 2);
+  p.on_command(AdminCommand::Version, 3);
+  AdminReplyLine l;
+  auto a = p.on_reply_line("pl_slow\tps-admin\t127.0.0.1\t1", l);
+  EXPECT_EQ(a.command, AdminCommand::Jobs);
+  EXPECT_FALSE(a.last_line);
+  EXPECT_EQ(l.kind, ReplyLineKind::ListRow);
+  EXPECT_TRUE(p.on_reply_line(".", l).last_line);
+  a = p.on_reply_line("127.0.0.1:58420", l);
+  EXPECT_EQ(a.command, AdminCommand::Clients);
+  EXPECT_EQ(l.kind, ReplyLineKind::ListRow);
+  a = p.on_reply_line("\tpl_slow\tps-admin\t127.0.0.1", l);
+  EXPECT_EQ(a.command, AdminCommand::Clients);
+  EXPECT_FALSE(a.first_line || a.last_line);
+  EXPECT_TRUE(p.on_reply_line(".", l).last_line);
+  a = p.on_reply_line("v1.130.1", l);  // Gearman::Server's bare version
+  EXPECT_EQ(a.command, AdminCommand::Version);
+  EXPECT_TRUE(a.first_line && a.last_line);
+  EXPECT_EQ(p.pending(), 0);
+}
+
+// A command this decoder does not know: one OK or ERR line is the whole reply (as both servers
+// refuse unknown commands); anything else is a list read up to ".".
+TEST(AdminPairing, UnknownCommandReplyIsReadByItsFirstLine) {
+  AdminPairing p;
+  AdminReplyLine l;
+  p.on_command(AdminCommand::Unknown, 1);
+  p.on_command(AdminCommand::Unknown, 2);
+  p.on_command(AdminCommand::Unknown, 3);
+  p.on_command(AdminCommand::Version, 4);
+  EXPECT_TRUE(p.on_reply_line("ERR unknown_command ", l).last_line);
+  EXPECT_TRUE(p.on_reply_line("OK", l).last_line);
+  auto a = p.on_reply_line("row one", l);
+  EXPECT_EQ(a.command_seq, 3u);
+  EXPECT_FALSE(a.last_line);
+  EXPECT_EQ(p.on_reply_line("OK but a row", l).command_seq, 3u) << "OK after the first line is a row";
+  EXPECT_TRUE(p.on_reply_line(".", l).last_line);
+  EXPECT_EQ(p.on_reply_line("OK 1.1.20", l).command_seq, 4u);
+}
+
 TEST(AdminPairing, ErrEndsAListReply) {
   AdminPairing p;
   p.on_command(AdminCommand::ShowJobs, 1);

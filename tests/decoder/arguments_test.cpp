@@ -70,6 +70,13 @@ TEST(Arguments, NumbersAreParsedAndChecked) {
   EXPECT_TRUE(a.defects & kBadNumber);
   EXPECT_TRUE(a.find(Arg::Numerator)->defects & kBadNumber);
   EXPECT_EQ(a.find(Arg::Denominator)->defects, 0u);
+  // Perl Gearman::Server's answer about a job it does not know: no progress, empty numbers
+  // (captures/perl-server.pcap, frame 188). Absent, not malformed; other empty numbers still are.
+  a = split(STATUS_RES, B("H:gearcap:9\0" "0\0" "0\0" "\0"));
+  EXPECT_EQ(a.defects, 0u);
+  EXPECT_EQ(*a.get(Arg::Numerator), "");
+  a = split(CAN_DO_TIMEOUT, B("fn\0"));
+  EXPECT_TRUE(a.defects & kBadNumber);
   a = split(STATUS_RES, B("H:x:1\0" "2\0" "1\0" "0\0" "0"));
   EXPECT_TRUE(a.defects & kBadNumber);  // known must be 0 or 1
   a = split(STATUS_RES_UNIQUE, B("u1\0" "1\0" "1\0" "5\0" "10\0" "2"));

@@ -12,7 +12,9 @@ namespace gearproto {
 
 enum class AdminCommand : uint8_t {
   Workers, Status, PriorityStatus, MaxQueue, CancelJob, ShowJobs, ShowUniqueJobs,
-  CreateFunction, DropFunction, GetPid, Verbose, Version, Shutdown, Unknown,
+  CreateFunction, DropFunction, GetPid, Verbose, Version, Shutdown,
+  Jobs, Clients,  // Perl Gearman::Server only
+  Unknown,
 };
 constexpr int kAdminCommandCount = static_cast<int>(AdminCommand::Unknown) + 1;
 const char* admin_command_name(AdminCommand c);  // canonical words: "show unique jobs", "unknown"
@@ -44,8 +46,10 @@ AdminRequest parse_admin_command(Bytes line);
 // and `getpid` is a generic word, so a heuristic must not take a connection for Gearman on those.
 bool admin_command_is_distinctive(AdminCommand c);
 
-// Replies come as one line, or as a list of lines that ends with ".".
-enum class ReplyShape : uint8_t { SingleLine, List };
+// Replies come as one line, or as a list of lines that ends with ".". An unknown command's reply
+// is read by its first line: OK or ERR is the whole reply (gearmand and Gearman::Server both
+// refuse unknown commands with one ERR line), anything else starts a list.
+enum class ReplyShape : uint8_t { SingleLine, List, ByFirstLine };
 ReplyShape reply_shape(AdminCommand c);
 
 enum class ReplyLineKind : uint8_t {
@@ -57,6 +61,8 @@ enum class ReplyLineKind : uint8_t {
   WorkerRow,          // fd address client-id : function ...
   JobRow,             // handle \t retries \t ignore_job \t job_queued   (show jobs)
   UniqueRow,          // unique ID                                       (show unique jobs)
+  ListRow,            // a row of a list whose columns are not decoded (Gearman::Server's jobs and
+                      // clients; rows answering unknown commands are Text)
   Text,               // a single line with no OK/ERR (e.g. Perl Gearman::Server's version)
   Malformed,          // a row that does not fit the shape its command asks for
 };
