@@ -730,7 +730,7 @@ void Analyzer::on_pdu(Conn& c, bool to_server, const gearproto::Message& m) {
         bool recent = false;
         for (uint64_t r : c.recent_done) recent |= (r == hk);
         if ((j && j->r.t_worker_done != kNoTime) || (!j && recent)) {
-          count_warning("late_terminal", 0, "a terminal packet after the job's first one (gearmand dropped the job: belongs to no job)");
+          count_warning("late_terminal", 0, "a worker's terminal packet after the job's first one (the server ended the job at the first: belongs to no job)");
           ++c.not_found_expected;
           break;
         }
@@ -755,10 +755,20 @@ void Analyzer::on_pdu(Conn& c, bool to_server, const gearproto::Message& m) {
         if (!tentative && (j->r.background || j->waiting.empty())) finalize(j);
       } else if (!to_server) {
         Job* j = find_job(c.server, handle);
-        if (!j) { count_warning("orphan_result", 0, "results sent to a client for a job not open in the capture"); break; }
-        if (j->r.t_worker_done == kNoTime) {  // the worker's packet was not seen (lost bytes)
+        const uint64_t hk = job_key(c.server, handle);
+        if (!j) {
+          bool recent = false;
+          for (uint64_t r : c.recent_done) recent |= (r == hk);
+          if (recent) count_warning("late_result", 0, "a result sent to a client after the job's first one (Gearman::Server forwards a worker's WORK_FAIL after its WORK_EXCEPTION): belongs to no job");
+          else count_warning("orphan_result", 0, "results sent to a client for a job not open in the capture");
+          break;
+        }
+        if (j->r.t_worker_done == kNoTime) {
+          // No worker's terminal packet: the server ended the job itself (Gearman::Server fails a
+          // job its maxqueue evicts) or the capture lost it. What the client got is the outcome.
           j->r.outcome = o;
         }
+        c.recent_done[c.recent_pos++ % 8] = hk;
         if (j->r.t_client_done == kNoTime) { j->r.t_client_done = now_; j->r.f_client_done = frame_; }
         auto it = std::find(j->waiting.begin(), j->waiting.end(), c.id);
         if (it != j->waiting.end()) j->waiting.erase(it);

@@ -120,6 +120,41 @@ TEST(AnalyzerLifecycle, FirstTerminalIsTheOutcomeAndLaterFailBelongsToNoJob) {
   EXPECT_EQ(r.warning("late_terminal"), 1u);
 }
 
+// Perl Gearman::Server: no ERROR for the late WORK_FAIL, which it forwards to the client instead.
+TEST(AnalyzerLifecycle, ForwardedLateFailIsALateResultNotAnOrphan) {
+  synth::Script s;
+  int cl = s.connect("10.0.0.2", 40000), wk = s.connect("10.0.0.3", 40001);
+  s.send(cl, true, make_request(SUBMIT_JOB, {"f", "u", ""}), 1 * kMs);
+  s.send(cl, false, make_response(JOB_CREATED, {"H:1"}), 2 * kMs);
+  s.send(wk, false, make_response(JOB_ASSIGN, {"H:1", "f", ""}), 3 * kMs);
+  s.send(wk, true, make_request(WORK_EXCEPTION, {"H:1", "boom"}), 4 * kMs);
+  s.send(cl, false, make_response(WORK_EXCEPTION, {"H:1", "boom"}), 4 * kMs + 1);
+  s.send(wk, true, make_request(WORK_FAIL, {"H:1"}), 5 * kMs);
+  s.send(cl, false, make_response(WORK_FAIL, {"H:1"}), 5 * kMs + 1);
+  Fed r(s);
+  ASSERT_EQ(r.jobs.size(), 1u);
+  EXPECT_EQ(r.jobs[0].outcome, gan::Outcome::Exception);
+  EXPECT_EQ(r.warning("late_terminal"), 1u);
+  EXPECT_EQ(r.warning("late_result"), 1u);
+  EXPECT_EQ(r.warning("orphan_result"), 0u);
+}
+
+// Perl Gearman::Server's maxqueue evicts a queued job by sending WORK_FAIL to its client itself:
+// never assigned, no worker's result, and the job failed.
+TEST(AnalyzerLifecycle, JobEndedByTheServerTakesTheClientsResult) {
+  synth::Script s;
+  int cl = s.connect("10.0.0.2", 40000);
+  s.send(cl, true, make_request(SUBMIT_JOB, {"f", "u", ""}), 1 * kMs);
+  s.send(cl, false, make_response(JOB_CREATED, {"H:1"}), 2 * kMs);
+  s.send(cl, false, make_response(WORK_FAIL, {"H:1"}), 9 * kMs);
+  Fed r(s);
+  ASSERT_EQ(r.jobs.size(), 1u);
+  EXPECT_EQ(r.jobs[0].outcome, gan::Outcome::Fail);
+  EXPECT_EQ(r.jobs[0].total_ns(), 8 * kMs);
+  EXPECT_EQ(r.jobs[0].run_ns(), gan::kNoTime);
+  EXPECT_TRUE(r.a.warnings().empty());
+}
+
 TEST(AnalyzerLifecycle, BackgroundJobEndsAtTheWorker) {
   synth::Script s;
   int cl = s.connect("10.0.0.2", 40000), wk = s.connect("10.0.0.3", 40001);
