@@ -114,7 +114,8 @@ struct PduData {
   bool admin_matched, admin_first, admin_last;
   guint8 admin_command;
   // first-pass facts for the tap and the second pass
-  bool job_end_here;       // this PDU ended the job (worker's first terminal packet)
+  bool job_end_here;       // this PDU ended the job (worker's first terminal packet, or the
+                           // client's result when no worker ended it)
   bool job_created_here;   // first JOB_CREATED of the job
   bool job_result_here;    // first terminal packet delivered to the client
 };

@@ -184,6 +184,13 @@ void track_binary(ConvData* cd, packet_info* pinfo, PduData* pd, const gearproto
         j->result_frame = pinfo->num;
         j->result_ts = pinfo->abs_ts;
         pd->job_result_here = true;
+        if (!j->end_frame && j->outcome == kOutcomeNone) {
+          // No worker's terminal packet: the server ended the job itself (Gearman::Server fails a
+          // job its maxqueue evicts) or the capture lost it. What the client got is the outcome.
+          j->outcome = h.type == WORK_COMPLETE ? kOutcomeComplete
+                     : h.type == WORK_FAIL ? kOutcomeFail : kOutcomeException;
+          pd->job_end_here = true;
+        }
       }
       break;
     }
@@ -240,7 +247,7 @@ void add_job(proto_tree* tree, packet_info* pinfo, tvbuff_t* tvb, const Job* j, 
     add_time(jt, hf_job_run_time, tvb, j->assign_ts, j->end_ts);
   if (j->submit_frame && j->result_frame && j->result_frame >= j->submit_frame)
     add_time(jt, hf_job_total_time, tvb, j->submit_ts, j->result_ts);
-  if (announce_incomplete && !j->end_frame)
+  if (announce_incomplete && j->outcome == kOutcomeNone)
     expert_add_info(pinfo, pdu_item, &ei_job_incomplete);
 }
 

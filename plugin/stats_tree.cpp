@@ -60,7 +60,7 @@ tap_packet_status gearman_stats_packet(stats_tree* st, packet_info* /*pinfo*/, e
     int n = tick_stat_node(st, j->function && *j->function ? j->function : "(unknown)", st_node_jobs, TRUE);
     tick_stat_node(st, "created", n, FALSE);
     if (j->background) tick_stat_node(st, "background", n, FALSE);
-    if (tr->second_pass && !j->end_frame) {  // known only with two passes (tshark -2, the GUI)
+    if (tr->second_pass && j->outcome == kOutcomeNone) {  // known only with two passes (tshark -2, the GUI)
       tick_stat_node(st, "incomplete", n, FALSE);
       tick_stat_node(st, st_outcomes, 0, TRUE);
       tick_stat_node(st, "incomplete", st_node_outcomes, FALSE);
@@ -76,7 +76,7 @@ tap_packet_status gearman_stats_packet(stats_tree* st, packet_info* /*pinfo*/, e
     if (j->created_frame && j->assign_frame)
       avg_stat_node_add_value_float(st, "queue time", st_node_jobtimes, FALSE,
                                     static_cast<float>(delta_ms(j->created_ts, j->assign_ts)));
-    if (j->assign_frame)
+    if (j->assign_frame && j->end_frame)
       avg_stat_node_add_value_float(st, "run time", st_node_jobtimes, FALSE,
                                     static_cast<float>(delta_ms(j->assign_ts, j->end_ts)));
   }

@@ -236,6 +236,17 @@ def analyse(path, port):
             h = args[0].decode()
             if h in jobs and jobs[h]["outcome"] is None:
                 jobs[h]["outcome"] = TERMINAL[a]
+        elif idx == 1 and a in TERMINAL:
+            h = args[0].decode()
+            if h in jobs and jobs[h].get("client_outcome") is None:
+                jobs[h]["client_outcome"] = TERMINAL[a]
+
+    # A job no worker ended but whose client got a result was ended by the server itself
+    # (Gearman::Server fails a job its maxqueue evicts): the client's result is its outcome.
+    for j in jobs.values():
+        co = j.pop("client_outcome", None)
+        if j["outcome"] is None:
+            j["outcome"] = co
 
     summary = {"total": 0, "complete": 0, "fail": 0, "exception": 0, "incomplete": 0,
                "background": 0, "coalesced_submits": coalesced, "by_function": {}}
