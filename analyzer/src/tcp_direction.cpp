@@ -18,8 +18,8 @@ int64_t TcpDirection::offset_of(uint32_t seq) const {
   return int64_t(next_ + delta);
 }
 
-void TcpDirection::segment(uint32_t seq, const uint8_t* data, uint32_t captured, uint32_t len, StreamOut& out,
-                           ReassemblyCounts& counts) {
+void TcpDirection::place(uint32_t seq, const uint8_t* data, uint32_t captured, uint32_t len, StreamOut& out,
+                         ReassemblyCounts& counts) {
   int64_t off = offset_of(seq);
   if (off > int64_t(next_) + int64_t(kMaxWindow)) {
     // No sender may be this far past the receiver's first missing byte: the hole will not be

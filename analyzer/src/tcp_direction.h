@@ -53,7 +53,14 @@ class TcpDirection {
 
   // One segment of `len` wire bytes of which `captured` are present.
   void segment(uint32_t seq, const uint8_t* data, uint32_t captured, uint32_t len, StreamOut& out,
-               ReassemblyCounts& counts);
+               ReassemblyCounts& counts) {
+    if (ooo_.empty() && seq - (isn_ + 1) == uint32_t(next_)) {  // in order, nothing waits: most segments
+      next_ += len;
+      out.bytes(data, captured, len);
+      return;
+    }
+    place(seq, data, captured, len, out, counts);
+  }
   // The peer acknowledged `ack`: if that covers bytes after a hole we wait for, the peer has the
   // hole's bytes, so they are missing from the capture, not lost in the network: give up on it.
   // Returns true if it did.
@@ -66,6 +73,8 @@ class TcpDirection {
     std::string captured;
     uint32_t len;  // wire length (>= captured.size())
   };
+  void place(uint32_t seq, const uint8_t* data, uint32_t captured, uint32_t len, StreamOut& out,
+             ReassemblyCounts& counts);
   void deliver(uint64_t off, const uint8_t* data, uint32_t captured, uint32_t len, StreamOut& out);
   void deliver_waiting(StreamOut& out, bool skip_holes);
 
