@@ -52,9 +52,9 @@ void TcpDirection::place(uint32_t seq, const uint8_t* data, uint32_t captured, u
     ++counts.out_of_order;
     auto it = ooo_.find(uint64_t(off));
     if (it == ooo_.end() || it->second.len < len) {  // keep the longer copy
-      if (it != ooo_.end()) ooo_bytes_ -= it->second.captured.size();
+      if (it != ooo_.end()) ooo_bytes_ -= it->second.captured.size() + kWaitingOverhead;
       ooo_[uint64_t(off)] = Early{std::string(reinterpret_cast<const char*>(data), captured), len};
-      ooo_bytes_ += captured;
+      ooo_bytes_ += captured + kWaitingOverhead;
     }
     if (ooo_bytes_ > max_ooo_bytes_) flush(out);
     return;
@@ -85,7 +85,7 @@ void TcpDirection::deliver(uint64_t off, const uint8_t* data, uint32_t captured,
 void TcpDirection::deliver_waiting(StreamOut& out, bool skip_holes) {
   while (!ooo_.empty() && (skip_holes || ooo_.begin()->first <= next_)) {
     auto node = ooo_.extract(ooo_.begin());
-    ooo_bytes_ -= node.mapped().captured.size();
+    ooo_bytes_ -= node.mapped().captured.size() + kWaitingOverhead;
     const uint64_t o = node.key();
     const uint32_t l = node.mapped().len;
     if (o + l <= next_) continue;

@@ -36,6 +36,11 @@ class TcpDirection {
   // +2^31 from -2^31, the window can.
   static constexpr uint32_t kMaxWindow = 1u << 30;
 
+  // What one waiting segment costs besides its captured bytes (map node, string header). Counted
+  // against the limit, so that segments with no captured payload (cut by the snap length) cannot
+  // pile up without bound.
+  static constexpr size_t kWaitingOverhead = 96;
+
   explicit TcpDirection(size_t max_out_of_order_bytes = 4u << 20) : max_ooo_bytes_(max_out_of_order_bytes) {}
 
   bool started() const { return started_; }
@@ -44,7 +49,7 @@ class TcpDirection {
   void start(uint32_t isn);
   uint32_t isn() const { return isn_; }
   uint64_t next() const { return next_; }          // next stream offset expected
-  size_t buffered_bytes() const { return ooo_bytes_; }
+  size_t buffered_bytes() const { return ooo_bytes_; }  // waiting segments: captured bytes + overhead
   bool waiting() const { return !ooo_.empty(); }  // segments wait for a hole before them
 
   // Stream offset of sequence number `seq`, by the window rule above (negative: before the stream

@@ -3,6 +3,7 @@
 // the capture missed) and the ones only a broken or hostile capture does (jumps of 2^31).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "tcp_direction.h"
@@ -57,7 +58,7 @@ TEST(TcpDirection, ReorderedSegmentsWaitForTheHole) {
   f.seg(1008, "hij");
   f.seg(1005, "efg");
   EXPECT_EQ(f.out.s, "");
-  EXPECT_EQ(f.d.buffered_bytes(), 6u);
+  EXPECT_EQ(f.d.buffered_bytes(), 6u + 2 * TcpDirection::kWaitingOverhead);
   f.seg(1001, "abcd");
   EXPECT_EQ(f.out.s, "abcdefghij");
   EXPECT_EQ(f.n.out_of_order, 2u);
@@ -112,15 +113,29 @@ TEST(TcpDirection, PeerAckPastTheHoleDeclaresItLost) {
 }
 
 TEST(TcpDirection, OutOfOrderBufferLimitGivesUpOnTheHole) {
-  Fixture f(0, /*max_ooo=*/10);
+  Fixture f(0, /*max_ooo=*/10 + 2 * TcpDirection::kWaitingOverhead);
   f.seg(1, "a");
   f.seg(3, "cdefg");
   EXPECT_EQ(f.out.s, "a");
-  f.seg(8, "hijkl");  // 10 bytes waiting: over the limit? not yet
+  f.seg(8, "hijkl");  // 10 bytes in 2 segments waiting: at the limit, not over it
   EXPECT_EQ(f.out.s, "a");
-  f.seg(13, "m");     // 11 > 10: the hole is declared lost
+  f.seg(13, "m");     // over: the hole is declared lost
   EXPECT_EQ(f.out.s, "a#cdefghijklm");
   EXPECT_EQ(f.d.buffered_bytes(), 0u);
+}
+
+// Segments whose payload the snap length cut off entirely still take memory while they wait:
+// they count against the limit too, so a flood of them cannot grow without bound.
+TEST(TcpDirection, EmptyCapturedSegmentsCountAgainstTheLimit) {
+  Fixture f(0, /*max_ooo=*/64 * 1024);
+  f.seg(1, "a");
+  size_t peak = 0;
+  for (uint32_t i = 0; i < 100000; ++i) {
+    f.seg(3 + 10 * i, "", 10);  // after a 1-byte hole, 10 wire bytes each, none captured
+    peak = std::max(peak, f.d.buffered_bytes());
+  }
+  EXPECT_LE(peak, 64u * 1024 + TcpDirection::kWaitingOverhead);
+  EXPECT_GT(f.out.gaps, 0u);
 }
 
 TEST(TcpDirection, AJumpPastAnyWindowIsAGapAtOnce) {
