@@ -126,6 +126,8 @@ struct Analyzer::Conn {
   uint64_t tentative = 0;          // unknown-start job made from this worker's terminal packet;
                                    // gearmand's ERROR JOB_NOT_FOUND right after says it was none
   uint32_t not_found_expected = 0; // late terminals gearmand answers with ERROR JOB_NOT_FOUND
+  Conn* older = nullptr;           // neighbours in the analyzer's list of connections by last use
+  Conn* newer = nullptr;
   bool to_server(int from) const { return (from == 0) != server_is_x; }
 };
 
@@ -249,17 +251,51 @@ Analyzer::Conn* Analyzer::lookup(const TcpSegment& s, bool create) {
   uint64_t k;
   Conn* c = find_conn(s.src, s.dst, &k);
   if (c) {
+    // Another connection than the previous packet's: it becomes the most recently used.
+    unlink_conn(c);
+    link_conn(c);
     last_conn_ = c;
     return c;
   }
   if (!create) return nullptr;
+  if (opt_.max_connections && open_conns_ >= opt_.max_connections) {
+    count_warning("connections_cap", 0, "connections dropped, least recently active first, because --max-connections were tracked (their open jobs lose their worker or client)");
+    drop_conn(oldest_conn_);
+    find_conn(s.src, s.dst, &k);  // slots may have moved on erase
+  }
   c = new Conn(opt_.max_out_of_order_bytes);
   c->id = next_conn_id_++;
   c->key = k;
   c->x = s.src;
   c->y = s.dst;
   conns_.put(k, c);
+  link_conn(c);
+  last_conn_ = c;
   return c;
+}
+
+void Analyzer::link_conn(Conn* c) {
+  c->older = newest_conn_;
+  c->newer = nullptr;
+  (newest_conn_ ? newest_conn_->newer : oldest_conn_) = c;
+  newest_conn_ = c;
+  ++open_conns_;
+}
+
+void Analyzer::unlink_conn(Conn* c) {
+  (c->older ? c->older->newer : oldest_conn_) = c->newer;
+  (c->newer ? c->newer->older : newest_conn_) = c->older;
+  c->older = c->newer = nullptr;
+  --open_conns_;
+}
+
+// Forgets a connection (closing it first if it was not): out of the map and the list, deleted.
+void Analyzer::drop_conn(Conn* c) {
+  if (!c->closed) close_conn(*c);
+  if (c == last_conn_) last_conn_ = nullptr;
+  unlink_conn(c);
+  conns_.erase(c->key);
+  delete c;
 }
 
 static bool port_listed(const std::vector<uint16_t>& ports, uint16_t p) {
@@ -287,10 +323,7 @@ void Analyzer::on_segment(const TcpSegment& s) {
 
   // Port reuse: a new SYN on a connection that already carried data or was closed.
   if (opening && (c->closed || (c->dir[from].tcp.started() && c->dir[from].tcp.isn() != s.seq))) {
-    if (!c->closed) close_conn(*c);
-    conns_.erase(c->key);
-    delete c;
-    last_conn_ = nullptr;
+    drop_conn(c);
     c = lookup(s, true);
     from = 0;
   }
@@ -376,11 +409,7 @@ void Analyzer::expire_closed() {
   constexpr int64_t kLinger = 60ll * 1000000000;
   while (!closed_.empty() && (now_ - closed_.front().ns > kLinger || closed_.size() > 65536)) {
     Conn* c = conns_.find(closed_.front().key);
-    if (c && c->id == closed_.front().id) {
-      if (c == last_conn_) last_conn_ = nullptr;
-      conns_.erase(c->key);
-      delete c;
-    }
+    if (c && c->id == closed_.front().id) drop_conn(c);
     closed_.pop_front();
   }
 }
@@ -922,7 +951,8 @@ void Analyzer::finish() {
   for (Job* j : left) finalize(j);
   conns_.for_each([](Conn* c) { delete c; });
   conns_.clear();
-  last_conn_ = nullptr;
+  last_conn_ = oldest_conn_ = newest_conn_ = nullptr;
+  open_conns_ = 0;
 }
 
 }  // namespace gan

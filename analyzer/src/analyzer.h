@@ -23,10 +23,13 @@ struct Options {
   bool heuristic = true;               // Gearman on any port by the plausibility test
   size_t top = 10;                     // slowest jobs kept
   size_t max_out_of_order_bytes = 4u << 20;  // per direction; beyond, the hole is declared lost
-  // Jobs open at once (~360 bytes each). Beyond, the oldest open job is reported as incomplete
+  // Jobs open at once (~400 bytes each). Beyond, the oldest open job is reported as incomplete
   // early (warning open_jobs_cap), so memory stays bounded on a server that never runs its queue.
   // 0: no limit.
   size_t max_open_jobs = 1'000'000;
+  // Connections tracked at once (~2 KiB each); beyond, the least recently active one is dropped
+  // (warning connections_cap), so a SYN flood cannot take the memory. 0: no limit.
+  size_t max_connections = 100'000;
   // A PDU is buffered whole before it is decoded: one longer than limits.max_data_length (64 MiB)
   // is taken for a broken header and skipped (warning oversize_message), never waited for.
   gearproto::Limits limits;
@@ -134,6 +137,9 @@ class Analyzer {
   Conn* find_conn(const Endpoint& src, const Endpoint& dst, uint64_t* key_out);
   void count_warning(const char* kind, uint64_t bytes, const char* detail);
   Conn* lookup(const TcpSegment& s, bool create);
+  void link_conn(Conn* c);    // as the most recently used
+  void unlink_conn(Conn* c);
+  void drop_conn(Conn* c);
   void expire_closed();
   void process_payload(Conn& c, int from, const TcpSegment& s);
   void flush_dir(Conn& c, int from, bool finish);
@@ -160,6 +166,9 @@ class Analyzer {
   std::vector<Endpoint> server_endpoints_;
   FlatMap<Conn> conns_;         // owns its Conn objects (deleted on erase and at the end)
   Conn* last_conn_ = nullptr;  // the previous packet's connection: consecutive packets often share it
+  Conn* oldest_conn_ = nullptr;  // connections by last use (a list through Conn::older / newer)
+  Conn* newest_conn_ = nullptr;
+  size_t open_conns_ = 0;
   FlatMap<Job> jobs_;                           // open jobs by handle hash
   std::vector<std::unique_ptr<Job>> job_store_;  // every Job object; finished ones are reused
   std::vector<Job*> free_jobs_;

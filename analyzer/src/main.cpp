@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   std::string jobs_path;
   size_t top = 10;
   size_t max_open_jobs = gan::Options{}.max_open_jobs;
+  size_t max_connections = gan::Options{}.max_connections;
   uint32_t max_message = gan::Options{}.limits.max_data_length;
   bool no_heuristic = false, no_progress = false;
   app.add_option("files", files, "pcap or pcapng files, in capture order ('-' for stdin)")->required();
@@ -32,8 +33,11 @@ int main(int argc, char** argv) {
   app.add_option("--jobs", jobs_path, "write one record per job to FILE (.json/.jsonl: JSON lines, else CSV)");
   app.add_option("--top", top, "how many of the slowest jobs to list (default 10)");
   app.add_option("--max-open-jobs", max_open_jobs,
-                 "jobs kept open at once (default 1000000, ~360 bytes each; 0: no limit); beyond, the oldest is "
+                 "jobs kept open at once (default 1000000, ~400 bytes each; 0: no limit); beyond, the oldest is "
                  "reported as incomplete with a warning");
+  app.add_option("--max-connections", max_connections,
+                 "connections tracked at once (default 100000, ~2 KiB each; 0: no limit); beyond, the least "
+                 "recently active is dropped with a warning");
   app.add_option("--max-message-size", max_message,
                  "largest PDU data length buffered, in bytes (default 67108864 = 64 MiB); a longer length is "
                  "taken for a broken header and skipped with a warning")
@@ -53,6 +57,7 @@ int main(int argc, char** argv) {
   opt.heuristic = !no_heuristic;
   opt.top = top;
   opt.max_open_jobs = max_open_jobs;
+  opt.max_connections = max_connections;
   opt.limits.max_data_length = max_message;
 
   gan::ReadResult check = gan::check_inputs(files);

@@ -382,6 +382,66 @@ TEST(AnalyzerHostile, OpenJobsCapBoundsMemory) {
               (unsigned long long)cap, (unsigned long long)(r.grown / kMiB), r.secs);
 }
 
+// A SYN flood: 1M connections opened to port 4730 from distinct addresses and ports, never used.
+// Each is tracked until --max-connections (here 10,000) pushes the least recently active out.
+namespace {
+struct FloodRun {
+  uint64_t grown = 0, dropped = 0;
+  bool good = false;
+  std::string warnings;
+};
+FloodRun syn_flood(uint64_t conns, size_t cap) {
+  FloodRun r;
+  MemWatch mem;
+  gan::Options opt;
+  opt.max_connections = cap;
+  Analyzer a(opt);
+  a.set_job_sink([&](const gan::JobRecord& j) { r.good |= j.function == "good" && j.outcome == gan::Outcome::Complete; });
+  gan::TcpSegment t;
+  t.dst = synth::ep("10.0.0.1", 4730);
+  t.flags = gan::kSyn;
+  uint64_t frame = 0;
+  for (uint64_t i = 0; i < conns; ++i) {
+    t.src = synth::ep("10." + std::to_string(1 + (i >> 16) % 250) + "." + std::to_string((i >> 8) & 255) + "." +
+                          std::to_string(i & 255),
+                      uint16_t(1024 + i % 60000));
+    t.seq = uint32_t(i * 2654435761u);
+    t.frame = ++frame;
+    t.ts_ns = int64_t(1'000'000'000 + i * 1000);
+    a.on_segment(t);
+  }
+  r.grown = mem.grown_bytes();
+  one_good_job(a, &frame, "H:good:1");
+  a.finish();
+  std::vector<gan::Warning> ws;
+  if (const gan::Warning* w = find_warning(a, "connections_cap", ws)) r.dropped = w->count;
+  r.warnings = warning_list(a);
+  return r;
+}
+}  // namespace
+
+TEST(AnalyzerHostile, SynFloodIsBoundedByTheConnectionCap) {
+  const uint64_t conns = sized(1'000'000), cap = 10'000;
+  FloodRun r = syn_flood(conns, cap);
+  EXPECT_TRUE(r.good);
+  EXPECT_EQ(r.dropped, conns - cap + 1) << r.warnings << " (the good job's connection pushes out one more)";
+  EXPECT_LT(r.grown, 64 * kMiB) << "peak growth " << r.grown / kMiB << " MiB";
+  std::printf("  %llu SYNs, cap %llu: memory grew by %llu MiB\n", (unsigned long long)conns,
+              (unsigned long long)cap, (unsigned long long)(r.grown / kMiB));
+}
+
+// The same flood under the default cap, to see what one tracked connection costs.
+TEST(AnalyzerHostile, ConnectionCostUnderTheDefaultCap) {
+  const uint64_t conns = sized(50'000);
+  FloodRun r = syn_flood(conns, gan::Options{}.max_connections);
+  EXPECT_TRUE(r.good);
+  EXPECT_EQ(r.dropped, 0u) << r.warnings;
+  const uint64_t per = r.grown / conns;
+  EXPECT_LT(per, kSanitized ? 8192u : 4096u) << "bytes per tracked connection";
+  std::printf("  %llu connections: memory grew by %llu MiB (%llu bytes each)\n", (unsigned long long)conns,
+              (unsigned long long)(r.grown / kMiB), (unsigned long long)per);
+}
+
 // One sequence jump of `jump` bytes in the middle of a stream, then `pairs` GRAB_JOB / NO_JOB in
 // 12 kB segments. The segments after the jump wait out of order (at most 4 MiB per direction)
 // until the hole is declared lost as one gap of `jump` bytes; everything after it is decoded.
