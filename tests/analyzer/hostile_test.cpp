@@ -425,7 +425,10 @@ TEST(AnalyzerHostile, SynFloodIsBoundedByTheConnectionCap) {
   FloodRun r = syn_flood(conns, cap);
   EXPECT_TRUE(r.good);
   EXPECT_EQ(r.dropped, conns - cap + 1) << r.warnings << " (the good job's connection pushes out one more)";
-  EXPECT_LT(r.grown, 64 * kMiB) << "peak growth " << r.grown / kMiB << " MiB";
+  // Under ASan every dropped connection's memory sits in the allocator's quarantine (256 MiB by
+  // default) instead of being reused, so the growth there is bounded by that, not by the cap.
+  const uint64_t bound = kSanitized ? 384 * kMiB : 64 * kMiB;
+  EXPECT_LT(r.grown, bound) << "peak growth " << r.grown / kMiB << " MiB";
   std::printf("  %llu SYNs, cap %llu: memory grew by %llu MiB\n", (unsigned long long)conns,
               (unsigned long long)cap, (unsigned long long)(r.grown / kMiB));
 }
