@@ -121,8 +121,14 @@ struct Analyzer::Conn {
   gearproto::AdminPairing admin;
   int32_t worker = -1;
   std::vector<uint64_t> assigned;  // job keys assigned on this (worker) connection
-  uint64_t recent_done[8] = {};    // job keys this worker finished lately (late terminals)
+  uint64_t recent_done[8] = {};    // job keys finished lately on this connection (late packets)
   unsigned recent_pos = 0;
+  bool finished_lately(uint64_t key) const {
+    bool found = false;
+    for (uint64_t r : recent_done) found |= (r == key);
+    return found;
+  }
+  void remember_finished(uint64_t key) { recent_done[recent_pos++ % 8] = key; }
   uint64_t tentative = 0;          // unknown-start job made from this worker's terminal packet;
                                    // gearmand's ERROR JOB_NOT_FOUND right after says it was none
   uint32_t not_found_expected = 0; // late terminals gearmand answers with ERROR JOB_NOT_FOUND
@@ -733,9 +739,7 @@ void Analyzer::on_pdu(Conn& c, bool to_server, const gearproto::Message& m) {
         worker_of(c);
         if (!find_job(c.server, handle)) {
           uint64_t k = job_key(c.server, handle);
-          bool recent = false;
-          for (uint64_t r : c.recent_done) recent |= (r == k);
-          if (recent) { count_warning("late_update", 0, "WORK_STATUS/DATA/WARNING after the job's terminal packet (belongs to no job)"); break; }
+          if (c.finished_lately(k)) { count_warning("late_update", 0, "WORK_STATUS/DATA/WARNING after the job's terminal packet (belongs to no job)"); break; }
           Job* j = create_job(c.server, handle);
           j->r.unknown_start = true;
           j->r.submits = 0;
@@ -756,9 +760,7 @@ void Analyzer::on_pdu(Conn& c, bool to_server, const gearproto::Message& m) {
         uint64_t k;
         Job* j = find_job(c.server, handle, &k);
         const uint64_t hk = job_key(c.server, handle);
-        bool recent = false;
-        for (uint64_t r : c.recent_done) recent |= (r == hk);
-        if ((j && j->r.t_worker_done != kNoTime) || (!j && recent)) {
+        if ((j && j->r.t_worker_done != kNoTime) || (!j && c.finished_lately(hk))) {
           count_warning("late_terminal", 0, "a worker's terminal packet after the job's first one (the server ended the job at the first: belongs to no job)");
           ++c.not_found_expected;
           break;
@@ -776,7 +778,7 @@ void Analyzer::on_pdu(Conn& c, bool to_server, const gearproto::Message& m) {
         j->r.f_worker_done = frame_;
         if (j->worker < 0 || j->worker_conn != c.id) { j->worker = c.worker; j->worker_conn = c.id; }
         j->r.worker = workers_[c.worker].name;
-        c.recent_done[c.recent_pos++ % 8] = hk;
+        c.remember_finished(hk);
         auto it = std::find(c.assigned.begin(), c.assigned.end(), j->key);
         if (it != c.assigned.end()) c.assigned.erase(it);
         // A job that began before the capture stays open until the capture ends or its client
@@ -786,9 +788,7 @@ void Analyzer::on_pdu(Conn& c, bool to_server, const gearproto::Message& m) {
         Job* j = find_job(c.server, handle);
         const uint64_t hk = job_key(c.server, handle);
         if (!j) {
-          bool recent = false;
-          for (uint64_t r : c.recent_done) recent |= (r == hk);
-          if (recent) count_warning("late_result", 0, "a result sent to a client after the job's first one (Gearman::Server forwards a worker's WORK_FAIL after its WORK_EXCEPTION): belongs to no job");
+          if (c.finished_lately(hk)) count_warning("late_result", 0, "a result sent to a client after the job's first one (Gearman::Server forwards a worker's WORK_FAIL after its WORK_EXCEPTION): belongs to no job");
           else count_warning("orphan_result", 0, "results sent to a client for a job not open in the capture");
           break;
         }
@@ -797,7 +797,7 @@ void Analyzer::on_pdu(Conn& c, bool to_server, const gearproto::Message& m) {
           // job its maxqueue evicts) or the capture lost it. What the client got is the outcome.
           j->r.outcome = o;
         }
-        c.recent_done[c.recent_pos++ % 8] = hk;
+        c.remember_finished(hk);
         if (j->r.t_client_done == kNoTime) { j->r.t_client_done = now_; j->r.f_client_done = frame_; }
         auto it = std::find(j->waiting.begin(), j->waiting.end(), c.id);
         if (it != j->waiting.end()) j->waiting.erase(it);
