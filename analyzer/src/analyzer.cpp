@@ -5,7 +5,7 @@
 
 #include "gearproto/arguments.h"
 #include "gearproto/resync.h"
-#include "tcp_direction.h"
+#include "netstream/tcp_direction.h"
 
 namespace gan {
 

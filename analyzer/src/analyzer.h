@@ -14,9 +14,25 @@
 #include "gearproto/stream_decoder.h"
 #include "flat_map.h"
 #include "histogram.h"
-#include "packet.h"
+#include "netstream/packet.h"
+#include "netstream/tcp_direction.h"
 
 namespace gan {
+
+// Link/IP/TCP parsing and reassembly live in netstream; the analyzer names them as its own.
+using netstream::Endpoint;
+using netstream::TcpSegment;
+using netstream::ParseResult;
+using netstream::parse_frame;
+using netstream::format_endpoint;
+using netstream::TcpDirection;
+using netstream::StreamOut;
+using netstream::ReassemblyCounts;
+using netstream::kFin;
+using netstream::kSyn;
+using netstream::kRst;
+using netstream::kPsh;
+using netstream::kAck;
 
 struct Options {
   std::vector<uint16_t> ports{4730};

@@ -3,7 +3,7 @@
 
 #include "analyzer.h"
 #include "gearproto/encoder.h"
-#include "packet.h"
+#include "netstream/packet.h"
 #include "synth.h"
 
 namespace {

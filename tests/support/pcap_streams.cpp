@@ -8,13 +8,13 @@
 #include <memory>
 #include <stdexcept>
 
-#include "packet.h"
-#include "tcp_direction.h"
+#include "netstream/packet.h"
+#include "netstream/tcp_direction.h"
 
 namespace testsupport {
 namespace {
 
-std::string address(const gan::Endpoint& e) {
+std::string address(const netstream::Endpoint& e) {
   char buf[INET6_ADDRSTRLEN];
   inet_ntop(e.v6 ? AF_INET6 : AF_INET, e.addr, buf, sizeof buf);
   return buf;
@@ -22,7 +22,7 @@ std::string address(const gan::Endpoint& e) {
 
 // Appends what the reassembler delivers; holes (there are none in the bundled captures) become
 // NULs so that offsets stay honest.
-struct Append final : gan::StreamOut {
+struct Append final : netstream::StreamOut {
   std::string* out;
   explicit Append(std::string* o) : out(o) {}
   void bytes(const uint8_t* d, uint32_t cap, uint32_t len) override {
@@ -33,26 +33,26 @@ struct Append final : gan::StreamOut {
 };
 
 struct Half {
-  gan::TcpDirection tcp{size_t(1) << 30};
+  netstream::TcpDirection tcp{size_t(1) << 30};
   Direction out;
 };
 
 struct ConnState {
-  gan::Endpoint ep[2];
+  netstream::Endpoint ep[2];
   int syn_from = -1;
   Half half[2];  // half[i]: data sent by endpoint i
 };
 
 // One segment into its direction: reassembled by the analyzer's rules, and remembered with its
 // frame and time at the stream offset where its new bytes start.
-void add_segment(Half& h, const gan::TcpSegment& s, double time) {
+void add_segment(Half& h, const netstream::TcpSegment& s, double time) {
   if (!h.tcp.started()) h.tcp.start(s.seq - 1);  // no SYN seen: start at the first segment
   const int64_t off = h.tcp.offset_of(s.seq);
   const int64_t end = off + s.length;
   const int64_t from = std::max<int64_t>(off, int64_t(h.tcp.next()));
   if (end > from) h.out.segments.push_back({uint64_t(from), uint32_t(end - from), s.frame, time});
   Append sink(&h.out.bytes);
-  gan::ReassemblyCounts ignored;
+  netstream::ReassemblyCounts ignored;
   h.tcp.segment(s.seq, s.payload, s.captured, s.length, sink, ignored);
 }
 
@@ -67,10 +67,10 @@ std::vector<Connection> read_tcp_connections(const std::string& path, uint16_t s
   pcap_pkthdr* h;
   const u_char* data;
   uint64_t frame = 0;
-  gan::TcpSegment s;
+  netstream::TcpSegment s;
   while (pcap_next_ex(p, &h, &data) == 1) {
     ++frame;
-    if (gan::parse_frame(dlt, data, h->caplen, h->len, s) != gan::ParseResult::Tcp) continue;
+    if (netstream::parse_frame(dlt, data, h->caplen, h->len, s) != netstream::ParseResult::Tcp) continue;
     s.frame = frame;
     ConnState* c = nullptr;
     int side = 0;
@@ -85,9 +85,9 @@ std::vector<Connection> read_tcp_connections(const std::string& path, uint16_t s
       c->ep[1] = s.dst;
     }
     Half& half = c->half[side];
-    if (s.flags & gan::kSyn) {
+    if (s.flags & netstream::kSyn) {
       if (!half.tcp.started()) half.tcp.start(s.seq);
-      if (!(s.flags & gan::kAck)) c->syn_from = side;
+      if (!(s.flags & netstream::kAck)) c->syn_from = side;
     }
     if (s.length > 0) add_segment(half, s, double(h->ts.tv_sec) + h->ts.tv_usec / 1e6);
   }

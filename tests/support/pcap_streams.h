@@ -1,6 +1,6 @@
 // Test helper: the TCP byte streams of a clean capture, both directions of each connection, each
 // segment with the frame and time it came in. Frames are parsed and directions reassembled by the
-// analyzer's own code (gan::parse_frame, gan::TcpDirection); holes become NUL bytes.
+// analyzer's own code (netstream::parse_frame, netstream::TcpDirection); holes become NUL bytes.
 #pragma once
 
 #include <cstdint>

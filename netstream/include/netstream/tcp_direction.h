@@ -8,7 +8,7 @@
 #include <map>
 #include <string>
 
-namespace gan {
+namespace netstream {
 
 // Where a direction's bytes go, in stream order. `len` may exceed `captured`: the rest of that
 // segment was cut off by the snap length and is missing, like a gap.
@@ -91,4 +91,4 @@ class TcpDirection {
   size_t max_ooo_bytes_;
 };
 
-}  // namespace gan
+}  // namespace netstream

@@ -6,16 +6,16 @@
 #include <algorithm>
 #include <string>
 
-#include "tcp_direction.h"
+#include "netstream/tcp_direction.h"
 
-using gan::ReassemblyCounts;
-using gan::TcpDirection;
+using netstream::ReassemblyCounts;
+using netstream::TcpDirection;
 
 namespace {
 
 // Records the stream as text: data as is, missing bytes as '#' each (gaps up to 64 bytes) or
 // "<gap N>" for larger ones.
-struct Recorder final : gan::StreamOut {
+struct Recorder final : netstream::StreamOut {
   std::string s;
   uint64_t gaps = 0, gap_bytes = 0;
   void bytes(const uint8_t* data, uint32_t captured, uint32_t len) override {

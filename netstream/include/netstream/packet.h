@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <cstring>
 
-namespace gan {
+namespace netstream {
 
 struct Endpoint {
   uint8_t addr[16] = {};  // IPv4 in the first 4 bytes
@@ -47,4 +47,4 @@ enum class ParseResult : uint8_t {
 // Link types (libpcap DLT_* values as pcap_datalink() returns them).
 ParseResult parse_frame(int dlt, const uint8_t* data, uint32_t caplen, uint32_t wirelen, TcpSegment& out);
 
-}  // namespace gan
+}  // namespace netstream

@@ -1,9 +1,9 @@
-#include "packet.h"
+#include "netstream/packet.h"
 
 #include <arpa/inet.h>
 #include <cstdio>
 
-namespace gan {
+namespace netstream {
 namespace {
 
 inline uint16_t be16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
@@ -140,4 +140,4 @@ ParseResult parse_frame(int dlt, const uint8_t* d, uint32_t caplen, uint32_t wir
   }
 }
 
-}  // namespace gan
+}  // namespace netstream

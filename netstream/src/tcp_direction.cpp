@@ -1,8 +1,8 @@
-#include "tcp_direction.h"
+#include "netstream/tcp_direction.h"
 
 #include <iterator>
 
-namespace gan {
+namespace netstream {
 
 void TcpDirection::start(uint32_t isn) {
   started_ = true;
@@ -101,4 +101,4 @@ void TcpDirection::deliver_waiting(StreamOut& out, bool skip_holes) {
   }
 }
 
-}  // namespace gan
+}  // namespace netstream
