@@ -108,6 +108,7 @@ std::string json_report(const Analyzer& a, const ReportInfo& info) {
   j["functions"] = std::move(fns);
   ordered_json ws = ordered_json::array();
   for (const auto& w : a.workers()) {
+    if (w.merged_into >= 0) continue;  // counted in the entry with the same client ID
     ws.push_back({{"name", w.name}, {"address", w.address}, {"functions", w.functions},
                   {"jobs", w.jobs}, {"complete", w.complete}, {"fail", w.fail},
                   {"exception", w.exception}, {"lost", w.lost}, {"open_jobs", w.open_job},
@@ -189,6 +190,7 @@ void write_text(FILE* out, const Analyzer& a, const ReportInfo& info) {
   }
   std::fprintf(out, "\nworkers\n");
   for (const auto& w : a.workers()) {
+    if (w.merged_into >= 0) continue;  // counted in the entry with the same client ID
     std::string fl;
     for (const auto& s : w.functions) { if (!fl.empty()) fl += ' '; fl += s; }
     std::fprintf(out, "  %s (%s): %" PRIu64 " jobs (%" PRIu64 "/%" PRIu64 "/%" PRIu64

@@ -141,7 +141,10 @@ TEST(AnalyzerCaptures, JobTimesAreTheCaptureTimes) {
       if (created >= 0) { EXPECT_TRUE(near(j.t_created, created)) << c.name << " " << j.handle; }
       if (assign >= 0) { EXPECT_TRUE(near(j.t_assign_first, assign)) << c.name << " " << j.handle; }
       if (done >= 0) { EXPECT_TRUE(near(j.t_worker_done, done)) << c.name << " " << j.handle; }
-      if (client >= 0 && !j.background) { EXPECT_TRUE(near(j.t_client_done, client)) << c.name << " " << j.handle; }
+      // Total time ends at the result on the FIRST submitter's connection; with coalesced
+      // submits another client may have had its copy first.
+      if (client >= 0 && !j.background && j.submits == 1) { EXPECT_TRUE(near(j.t_client_done, client)) << c.name << " " << j.handle; }
+      if (client >= 0 && !j.background && j.submits > 1) { EXPECT_GE(double(j.t_client_done) / 1e9, client - 2e-6) << c.name << " " << j.handle; }
       if (created >= 0 && assign >= 0 && done >= 0) ++checked;
     }
   }

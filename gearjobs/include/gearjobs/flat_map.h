@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace gan {
+namespace gearjobs {
 
 template <typename V>
 class FlatMap {
@@ -80,4 +80,4 @@ class FlatMap {
   size_t size_ = 0;
 };
 
-}  // namespace gan
+}  // namespace gearjobs

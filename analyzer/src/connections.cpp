@@ -1,0 +1,295 @@
+#include "connections.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "gearproto/server_side.h"
+
+namespace gan {
+
+using gearproto::Bytes;
+using netstream::Endpoint;
+using netstream::TcpSegment;
+using netstream::kAck;
+using netstream::kFin;
+using netstream::kRst;
+using netstream::kSyn;
+
+// A direction's reassembled bytes into its decoder, and the decoder's messages to the events.
+struct DirSink final : gearproto::MessageSink, netstream::StreamOut {
+  ConnectionTable* t;
+  Conn* c;
+  int from;
+  DirSink(ConnectionTable* tb, Conn* cn, int f) : t(tb), c(cn), from(f) {}
+  void on_message(const gearproto::Message& m) override { t->events_.on_message(*c, from, m); }
+  void on_skip(uint64_t, uint64_t length, gearproto::SkipReason r, gearproto::FrameError why) override {
+    t->events_.on_skip(*c, from, length, r, why);
+  }
+  void bytes(const uint8_t* data, uint32_t captured, uint32_t len) override {
+    gearproto::StreamDecoder& dec = c->dir[from].dec;
+    if (captured > 0) dec.feed(Bytes(reinterpret_cast<const char*>(data), captured), *this);
+    if (captured < len) dec.gap(len - captured, *this);
+  }
+  void gap(uint64_t len) override { c->dir[from].dec.gap(len, *this); }
+};
+
+namespace {
+
+// Word-wise multiply-xorshift of one endpoint; a connection's hash is the sum of its two ends'
+// (symmetric: both directions find the connection without ordering the endpoints first).
+inline uint64_t endpoint_hash(const Endpoint& e) {
+  uint64_t w[2];
+  std::memcpy(w, e.addr, 16);
+  uint64_t h = (uint64_t(e.port) << 1 | uint64_t(e.v6)) * 0x9E3779B97F4A7C15ull;
+  h = (h ^ w[0]) * 0xff51afd7ed558ccdull;
+  h ^= h >> 32;
+  h = (h ^ w[1]) * 0xff51afd7ed558ccdull;
+  h ^= h >> 32;
+  return h;
+}
+inline uint64_t conn_hash(const Endpoint& a, const Endpoint& b) {
+  uint64_t h = endpoint_hash(a) + endpoint_hash(b);
+  return h ^ (h >> 29);
+}
+inline bool conn_is(const Conn& c, const Endpoint& s, const Endpoint& d) {
+  return (c.x == s && c.y == d) || (c.x == d && c.y == s);
+}
+bool port_listed(const std::vector<uint16_t>& ports, uint16_t p) {
+  return std::find(ports.begin(), ports.end(), p) != ports.end();
+}
+
+}  // namespace
+
+ConnectionTable::ConnectionTable(const Options& o, ConnectionEvents& events, WarningCounter& warnings, Totals& totals)
+    : opt_(o), events_(events), warnings_(warnings), totals_(totals) {}
+
+ConnectionTable::~ConnectionTable() {
+  conns_.for_each([](Conn* c) { delete c; });
+}
+
+Peer* ConnectionTable::peer(uint64_t serial) {
+  Conn* c = by_serial_.find(serial);
+  return c ? &c->peer : nullptr;
+}
+
+Conn* ConnectionTable::find(const Endpoint& src, const Endpoint& dst, uint64_t* key_out) {
+  for (uint64_t k = conn_hash(src, dst);; ++k) {
+    Conn* c = conns_.find(k);
+    if (!c || conn_is(*c, src, dst)) {
+      if (key_out) *key_out = k;
+      return c;
+    }
+  }
+}
+
+Conn* ConnectionTable::lookup(const TcpSegment& s, bool create) {
+  if (last_ && conn_is(*last_, s.src, s.dst)) return last_;
+  uint64_t k;
+  Conn* c = find(s.src, s.dst, &k);
+  if (c) {
+    // Another connection than the previous packet's: it becomes the most recently used.
+    unlink(c);
+    link(c);
+    last_ = c;
+    return c;
+  }
+  if (!create) return nullptr;
+  if (opt_.max_connections && open_ >= opt_.max_connections) {
+    warnings_.count("connections_cap", 0, "connections dropped, least recently active first, because --max-connections were tracked (their open jobs lose their worker or client)", frame_);
+    drop(oldest_);
+    find(s.src, s.dst, &k);  // slots may have moved on erase
+  }
+  c = new Conn(opt_.max_out_of_order_bytes);
+  c->id = next_id_++;
+  c->key = k;
+  c->x = s.src;
+  c->y = s.dst;
+  conns_.put(k, c);
+  by_serial_.put(c->id, c);
+  link(c);
+  last_ = c;
+  return c;
+}
+
+void ConnectionTable::link(Conn* c) {
+  c->older = newest_;
+  c->newer = nullptr;
+  (newest_ ? newest_->newer : oldest_) = c;
+  newest_ = c;
+  ++open_;
+}
+
+void ConnectionTable::unlink(Conn* c) {
+  (c->older ? c->older->newer : oldest_) = c->newer;
+  (c->newer ? c->newer->older : newest_) = c->older;
+  c->older = c->newer = nullptr;
+  --open_;
+}
+
+// Forgets a connection (closing it first if it was not): out of the maps and the list, deleted.
+void ConnectionTable::drop(Conn* c) {
+  if (!c->closed) close(*c);
+  if (c == last_) last_ = nullptr;
+  unlink(c);
+  conns_.erase(c->key);
+  by_serial_.erase(c->id);
+  delete c;
+}
+
+void ConnectionTable::on_segment(const TcpSegment& s) {
+  ++totals_.tcp_segments;
+  frame_ = s.frame;
+  now_ = s.ts_ns;
+  if (totals_.first_ns == kNoTime) totals_.first_ns = s.ts_ns;
+  if (s.ts_ns > totals_.last_ns || totals_.last_ns == kNoTime) totals_.last_ns = s.ts_ns;
+  const bool syn = s.flags & kSyn;
+  const bool opening = syn && !(s.flags & kAck);
+  Conn* c = lookup(s, s.length > 0 || syn);
+  if (!c) return;
+  int from = s.src == c->x ? 0 : 1;
+  if (c->kind == Conn::NotGearman && !opening) {
+    if ((s.flags & (kFin | kRst)) && !c->closed) {
+      c->closed = true;
+      closed_.push_back({now_, c->id, c->key});
+    }
+    return;
+  }
+
+  // Port reuse: a new SYN on a connection that already carried data or was closed.
+  if (opening && (c->closed || (c->dir[from].tcp.started() && c->dir[from].tcp.isn() != s.seq))) {
+    drop(c);
+    c = lookup(s, true);
+    from = 0;
+  }
+  if (c->closed) {
+    if (s.length > 0 && c->kind == Conn::Gearman) ++totals_.retransmissions;
+    return;
+  }
+  if (c->kind == Conn::Undecided) {
+    decide(c, s, from, opening);
+    if (c->kind == Conn::NotGearman) return;
+  }
+
+  // The peer acknowledges bytes after a hole we are waiting for (checked before this
+  // segment's own messages, which may answer those bytes): it received them, so the hole is
+  // bytes the capture missed, not a loss TCP will repair. Declare it lost now rather than hold
+  // this direction's later messages back (their events would come out of order with the others).
+  if ((s.flags & kAck) && c->kind == Conn::Gearman && c->dir[1 - from].tcp.waiting()) {
+    DirSink sink(this, c, 1 - from);
+    c->dir[1 - from].tcp.on_peer_ack(s.ack, sink);
+  }
+  Dir& d = c->dir[from];
+  if (syn && !d.tcp.started()) {
+    d.tcp.start(s.seq);
+    d.dec = gearproto::StreamDecoder(opt_.limits, true);
+  }
+  if (s.length > 0 && c->kind == Conn::Gearman) {
+    ++totals_.gearman_segments;
+    if (!d.tcp.started()) {
+      d.tcp.start(s.seq - 1);
+      d.dec = gearproto::StreamDecoder(opt_.limits, false);
+      warnings_.count("mid_stream_start", 0, "directions seen without their SYN: decoding began at the first plausible header", frame_);
+    }
+    payload(*c, from, s);
+  }
+  if (s.flags & kRst) {
+    close(*c);
+  } else if (s.flags & kFin) {
+    d.fin = true;
+    if (c->dir[0].fin && c->dir[1].fin) close(*c);
+  }
+  if (c->closed) {
+    // Kept for a while (like TIME_WAIT) so that late retransmissions are recognised as such
+    // instead of starting a new connection in mid-stream.
+    closed_.push_back({now_, c->id, c->key});
+  }
+  expire_closed();
+}
+
+// Which side is the server (gearproto::decide_server_side): by port, else by the first bytes.
+void ConnectionTable::decide(Conn* c, const TcpSegment& s, int from, bool opening) {
+  if ((s.flags & kSyn) && !c->syn_seen) {
+    c->syn_seen = true;
+    c->syn_from_x = (from == 0) == opening;
+  }
+  gearproto::SideHints h;
+  h.sender_port_listed = port_listed(opt_.ports, s.src.port);
+  h.receiver_port_listed = port_listed(opt_.ports, s.dst.port);
+  if (c->syn_seen)
+    h.opening = ((from == 0) == c->syn_from_x) ? gearproto::SideHints::SenderOpened : gearproto::SideHints::ReceiverOpened;
+  h.payload = Bytes(reinterpret_cast<const char*>(s.payload), s.captured);
+  h.heuristic = opt_.heuristic;
+  const gearproto::ServerSide side = gearproto::decide_server_side(h, opt_.limits);
+  switch (side) {
+    case gearproto::ServerSide::Undecided:
+      return;
+    case gearproto::ServerSide::NotGearman:
+      if (s.length > 0) c->kind = Conn::NotGearman;  // a SYN alone says nothing yet
+      return;
+    case gearproto::ServerSide::Sender:
+      c->server_is_x = from == 0;
+      break;
+    case gearproto::ServerSide::Receiver:
+      c->server_is_x = from == 1;
+      break;
+  }
+  c->kind = Conn::Gearman;
+  ++totals_.connections;
+  c->peer.serial = c->id;
+  c->peer.endpoint = c->peer_end();
+  events_.on_gearman(*c);
+}
+
+void ConnectionTable::expire_closed() {
+  constexpr int64_t kLinger = 60ll * 1000000000;
+  while (!closed_.empty() && (now_ - closed_.front().ns > kLinger || closed_.size() > 65536)) {
+    Conn* c = conns_.find(closed_.front().key);
+    if (c && c->id == closed_.front().id) drop(c);
+    closed_.pop_front();
+  }
+}
+
+void ConnectionTable::payload(Conn& c, int from, const TcpSegment& s) {
+  if (s.captured < s.length)
+    warnings_.count("snaplen_truncated", s.length - s.captured, "segments cut off by the snap length: their missing bytes are a gap", frame_);
+  DirSink sink(this, &c, from);
+  netstream::ReassemblyCounts n;
+  c.dir[from].tcp.segment(s.seq, s.payload, s.captured, s.length, sink, n);
+  totals_.retransmissions += n.retransmissions;
+  totals_.out_of_order += n.out_of_order;
+  if (n.beyond_window)
+    warnings_.count("sequence_jump", 0, "segments further ahead than any TCP window (2^30 bytes): the hole before them was declared lost at once", frame_);
+}
+
+// Gives up on holes (waiting segments are delivered after gaps); at the end of a stream, also
+// reports a message it cut off.
+void ConnectionTable::flush(Conn& c, int from, bool finish) {
+  Dir& d = c.dir[from];
+  DirSink sink(this, &c, from);
+  d.tcp.flush(sink);
+  if (finish && d.tcp.started()) d.dec.finish(sink);
+}
+
+void ConnectionTable::close(Conn& c) {
+  if (c.closed) return;
+  if (c.kind == Conn::Gearman) {
+    flush(c, 0, true);
+    flush(c, 1, true);
+    events_.on_closed(c);
+  }
+  c.closed = true;
+}
+
+void ConnectionTable::finish() {
+  std::vector<Conn*> open;
+  conns_.for_each([&open](Conn* c) { open.push_back(c); });
+  std::sort(open.begin(), open.end(), [](Conn* a, Conn* b) { return a->id < b->id; });
+  for (Conn* c : open) {
+    if (c->kind != Conn::Gearman || c->closed) continue;
+    flush(*c, 0, true);
+    flush(*c, 1, true);
+  }
+}
+
+}  // namespace gan

@@ -1,0 +1,101 @@
+// The analyzer's connection table: TCP segments to connections (found by their endpoints, capped,
+// least recently used dropped first), which side is the server, per-direction reassembly into a
+// StreamDecoder each, and the decoded messages out to the next stage (ConnectionEvents).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+
+#include "gearjobs/engine.h"
+#include "gearjobs/flat_map.h"
+#include "gearproto/stream_decoder.h"
+#include "netstream/packet.h"
+#include "netstream/tcp_direction.h"
+#include "options.h"
+#include "statistics.h"
+#include "warning_counter.h"
+
+namespace gan {
+
+struct Dir {
+  gearproto::StreamDecoder dec;
+  netstream::TcpDirection tcp;
+  bool fin = false;
+  explicit Dir(size_t max_out_of_order) : tcp(max_out_of_order) {}
+};
+
+struct Conn {
+  uint64_t id = 0;             // serial, from 1
+  uint64_t key = 0;            // its key in the table
+  netstream::Endpoint x, y;    // x: sender of the first segment seen
+  enum Kind : uint8_t { Undecided, Gearman, NotGearman } kind = Undecided;
+  bool server_is_x = false;
+  bool syn_from_x = false, syn_seen = false;
+  bool closed = false;
+  uint32_t server = 0;
+  Dir dir[2];                  // by sender: 0 = x, 1 = y
+  gearjobs::ConnRef engine;    // once it is Gearman
+  Peer peer;                   // the client or worker end, for the statistics
+  Conn* older = nullptr;       // neighbours in the list of connections by last use
+  Conn* newer = nullptr;
+  explicit Conn(size_t max_out_of_order) : dir{Dir(max_out_of_order), Dir(max_out_of_order)} {}
+  bool to_server(int from) const { return (from == 0) != server_is_x; }
+  const netstream::Endpoint& server_end() const { return server_is_x ? x : y; }
+  const netstream::Endpoint& peer_end() const { return server_is_x ? y : x; }
+};
+
+class ConnectionEvents {
+ public:
+  virtual void on_gearman(Conn& c) = 0;  // just found to be Gearman (server side decided)
+  virtual void on_message(Conn& c, int from, const gearproto::Message& m) = 0;
+  virtual void on_skip(Conn& c, int from, uint64_t len, gearproto::SkipReason r, gearproto::FrameError why) = 0;
+  virtual void on_closed(Conn& c) = 0;  // FIN/RST, dropped, or the capture ended (Gearman ones only)
+
+ protected:
+  ~ConnectionEvents() = default;
+};
+
+class ConnectionTable final : public PeerDirectory {
+ public:
+  ConnectionTable(const Options& o, ConnectionEvents& events, WarningCounter& warnings, Totals& totals);
+  ~ConnectionTable();
+  ConnectionTable(const ConnectionTable&) = delete;
+  ConnectionTable& operator=(const ConnectionTable&) = delete;
+
+  void on_segment(const netstream::TcpSegment& s);
+  // End of the capture: every direction flushed (holes given up), every connection closed.
+  void finish();
+  Peer* peer(uint64_t serial) override;
+  uint64_t frame() const { return frame_; }
+
+ private:
+  friend struct DirSink;
+  Conn* find(const netstream::Endpoint& src, const netstream::Endpoint& dst, uint64_t* key_out);
+  Conn* lookup(const netstream::TcpSegment& s, bool create);
+  void link(Conn* c);  // as the most recently used
+  void unlink(Conn* c);
+  void drop(Conn* c);
+  void expire_closed();
+  void decide(Conn* c, const netstream::TcpSegment& s, int from, bool opening);
+  void payload(Conn& c, int from, const netstream::TcpSegment& s);
+  void flush(Conn& c, int from, bool finish);
+  void close(Conn& c);
+
+  const Options& opt_;
+  ConnectionEvents& events_;
+  WarningCounter& warnings_;
+  Totals& totals_;
+  gearjobs::FlatMap<Conn> conns_;     // by a symmetric hash of the two endpoints; owns the objects
+  gearjobs::FlatMap<Conn> by_serial_;  // the same, by serial (jobs name connections by serial)
+  Conn* last_ = nullptr;     // the previous packet's connection: consecutive packets often share it
+  Conn* oldest_ = nullptr;   // by last use
+  Conn* newest_ = nullptr;
+  size_t open_ = 0;
+  struct Closed { int64_t ns; uint64_t id; uint64_t key; };
+  std::deque<Closed> closed_;
+  uint64_t next_id_ = 1;
+  uint64_t frame_ = 0;
+  int64_t now_ = 0;
+};
+
+}  // namespace gan

@@ -1,0 +1,38 @@
+// What gearman-analyze is told on its command line, as the pipeline's stages read it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "gearjobs/engine.h"
+#include "gearproto/framer.h"
+
+namespace gan {
+
+struct Options {
+  std::vector<uint16_t> ports{4730};
+  bool heuristic = true;               // Gearman on any port by the plausibility test
+  size_t top = 10;                     // slowest jobs kept
+  size_t max_out_of_order_bytes = 4u << 20;  // per direction; beyond, the hole is declared lost
+  // Jobs open at once (~350 bytes each). Beyond, the oldest open job is closed early as it is
+  // (warning open_jobs_cap), so memory stays bounded on a server that never runs its queue.
+  // 0: no limit.
+  size_t max_open_jobs = 1'000'000;
+  // Connections tracked at once (~2 KiB each); beyond, the least recently active one is dropped
+  // (warning connections_cap), so a SYN flood cannot take the memory. 0: no limit.
+  size_t max_connections = 100'000;
+  // A PDU is buffered whole before it is decoded: one longer than limits.max_data_length (64 MiB)
+  // is taken for a broken header and skipped (warning oversize_message), never waited for.
+  gearproto::Limits limits;
+};
+
+// The engine's settings for the analyzer: jobs are recycled once their statistics are taken.
+inline gearjobs::Options engine_options(const Options& o) {
+  gearjobs::Options e;
+  e.keep_jobs = false;
+  e.max_open_jobs = o.max_open_jobs;
+  return e;
+}
+
+}  // namespace gan

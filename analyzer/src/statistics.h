@@ -1,0 +1,136 @@
+// Statistics of a capture: per function, worker, client and server, whole-capture totals, and the
+// slowest jobs. Fed with each PDU's effect (roles of connections: who asks for work, who
+// submits) and with each job the engine closes (outcomes and latencies).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "gearjobs/engine.h"
+#include "gearproto/admin.h"
+#include "gearproto/arguments.h"
+#include "histogram.h"
+#include "job_record.h"
+#include "netstream/packet.h"
+
+namespace gan {
+
+struct FunctionStats {
+  std::string name;
+  uint64_t jobs = 0, complete = 0, fail = 0, exception = 0, incomplete = 0, background = 0;
+  uint64_t submits = 0, coalesced = 0, unknown_start = 0, reassigned = 0, submit_errors = 0;
+  uint64_t reordered = 0;  // jobs whose wire order was not causal (times clamped at 0)
+  LogHistogram queue, run, total;
+  uint64_t depth_samples = 0, depth_max = 0, depth_last = 0;  // admin 'status': queued (total - running)
+};
+
+// A worker: the connections that asked for work (CAN_DO, GRAB_JOB*, PRE_SLEEP, or that were given
+// and ran jobs), one entry per client ID (a worker that reconnects with the same ID is one), else
+// per connection.
+struct WorkerStats {
+  std::string name;     // SET_CLIENT_ID, else the connection's address
+  std::string address;  // the (last) connection's address
+  std::vector<std::string> functions;
+  uint64_t connections = 0;
+  uint64_t jobs = 0, complete = 0, fail = 0, exception = 0, lost = 0;
+  int64_t busy_ns = 0;
+  uint64_t sleeps = 0, wakes = 0;
+  int64_t first_ns = kNoTime, last_ns = kNoTime;
+  uint64_t open_job = 0;  // jobs assigned and not finished when the capture ended
+  int32_t merged_into = -1;  // >= 0: counted in that entry (same client ID), not reported itself
+};
+
+// A client: connections that submitted jobs, by client ID, else by IP address.
+struct ClientStats {
+  std::string name;
+  uint64_t connections = 0, submits = 0, submit_errors = 0;
+  uint64_t jobs = 0, complete = 0, fail = 0, exception = 0, incomplete = 0, background = 0;
+  LogHistogram total;
+};
+
+struct ServerStats {
+  std::string endpoint;
+  uint64_t connections = 0, jobs = 0, pdus = 0, admin_commands = 0;
+};
+
+struct Totals {
+  uint64_t frames = 0, tcp_segments = 0, gearman_segments = 0;
+  uint64_t pdus = 0, admin_commands = 0, admin_reply_lines = 0, status_queries = 0;
+  uint64_t jobs = 0, complete = 0, fail = 0, exception = 0, incomplete = 0, background = 0;
+  uint64_t coalesced_submits = 0, unknown_start = 0, reassigned = 0, submit_errors = 0, reordered = 0;
+  uint64_t connections = 0, retransmissions = 0, out_of_order = 0;
+  int64_t first_ns = kNoTime, last_ns = kNoTime;
+};
+
+// What the statistics know of one connection's far end (the analyzer keeps it with the connection).
+struct Peer {
+  uint64_t serial = 0;
+  uint32_t server = 0;
+  netstream::Endpoint endpoint;  // the client or worker end
+  std::string client_id;         // SET_CLIENT_ID
+  int32_t worker = -1;           // index into workers(), once it acted as a worker
+  int32_t client = -1;           // index into clients(), once it submitted
+};
+
+// Finds a connection's Peer by its serial (jobs close after their connections may have gone).
+class PeerDirectory {
+ public:
+  virtual Peer* peer(uint64_t serial) = 0;
+
+ protected:
+  ~PeerDirectory() = default;
+};
+
+class Statistics final : public gearjobs::JobSink {
+ public:
+  Statistics(gearjobs::Engine& engine, Totals& totals, PeerDirectory& peers, size_t top);
+
+  void set_record_sink(std::function<void(const JobRecord&)> sink) { record_sink_ = std::move(sink); }
+
+  uint32_t add_server(const std::string& endpoint);  // returns its number
+  ServerStats& server(uint32_t i) { return servers_[i]; }
+
+  // A binary PDU and what the engine made of it.
+  void on_pdu(Peer& p, bool to_server, uint32_t type, const gearproto::Arguments& a, const gearjobs::Effect& e,
+              int64_t now);
+  void on_admin_reply(const gearproto::AdminReplyLine& line);
+
+  // gearjobs::JobSink
+  void on_job_closed(const gearjobs::Job& j) override;
+  void on_job_lost(const gearjobs::Job& j, uint64_t worker_conn) override;
+
+  const std::vector<FunctionStats>& functions() const { return functions_; }
+  const std::vector<WorkerStats>& workers() const { return workers_; }
+  const std::vector<ClientStats>& clients() const { return clients_; }
+  const std::vector<ServerStats>& servers() const { return servers_; }
+  std::vector<JobRecord> slowest() const;  // slowest first
+  JobRecord record(const gearjobs::Job& j);
+
+ private:
+  FunctionStats& function(gearjobs::FunctionId id);
+  int32_t worker_of(Peer& p, int64_t now);
+  int32_t client_of(Peer& p);
+  void name_worker(Peer& p, int64_t now);
+  void merge_worker(int32_t from, int32_t into);
+
+  gearjobs::Engine& engine_;  // its function table names the functions
+  Totals& totals_;
+  PeerDirectory& peers_;
+  size_t top_n_;
+  std::function<void(const JobRecord&)> record_sink_;
+  std::vector<FunctionStats> functions_;  // by FunctionId (empty entries for ids not seen yet)
+  std::vector<WorkerStats> workers_;
+  std::unordered_map<std::string, int32_t> worker_by_id_;
+  std::vector<ClientStats> clients_;
+  std::unordered_map<std::string, int32_t> client_by_name_;
+  std::vector<ServerStats> servers_;
+  std::vector<JobRecord> top_;  // min-heap on slowness
+};
+
+std::string endpoint_string(const netstream::Endpoint& e);  // "10.0.0.1:4730", "[::1]:4730"
+std::string address_string(const netstream::Endpoint& e);   // "10.0.0.1", "::1"
+
+}  // namespace gan

@@ -1,0 +1,43 @@
+// Function names interned once: jobs, submits and statistics carry a FunctionId, not a string.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "gearjobs/job.h"
+
+namespace gearjobs {
+
+class FunctionTable {
+ public:
+  FunctionId intern(std::string_view name) {
+    uint64_t h = hash(name);
+    for (;; ++h) {
+      auto it = by_hash_.find(h);
+      if (it == by_hash_.end()) {
+        names_.emplace_back(name);
+        by_hash_.emplace(h, FunctionId(names_.size() - 1));
+        return FunctionId(names_.size() - 1);
+      }
+      if (names_[it->second] == name) return it->second;
+    }
+  }
+  const std::string& name(FunctionId id) const { return id < names_.size() ? names_[id] : unknown_; }
+  size_t size() const { return names_.size(); }
+  void clear() { names_.clear(); by_hash_.clear(); }
+
+ private:
+  static uint64_t hash(std::string_view s) {
+    uint64_t h = 1469598103934665603ull;  // FNV-1a: function names are short
+    for (unsigned char c : s) { h ^= c; h *= 1099511628211ull; }
+    return h;
+  }
+  std::vector<std::string> names_;
+  std::unordered_map<uint64_t, FunctionId> by_hash_;
+  std::string unknown_ = "(unknown)";
+};
+
+}  // namespace gearjobs

@@ -1,0 +1,135 @@
+// The job table: jobs by (server, handle), a unique-ID index made on first use, and the pool of
+// Job objects (reused when the engine does not keep them).
+
+#include <cstring>
+
+#include "conn_state.h"
+#include "gearjobs/engine.h"
+
+namespace gearjobs {
+
+namespace {
+
+// Word-wise (8 bytes per step) multiply-xorshift: runs on every PDU that names a job, where
+// byte-wise FNV-1a was the largest single cost of the analyzer's tracker.
+uint64_t key_of(uint32_t server, gearproto::Bytes s, uint64_t salt) {
+  const char* p = s.data();
+  size_t n = s.size();
+  uint64_t h = ((uint64_t(server) << 32 ^ n) + salt) * 0x9E3779B97F4A7C15ull;
+  auto mixin = [&h](uint64_t w) {
+    h = (h ^ w) * 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
+  };
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    mixin(w);
+  }
+  if (n) {
+    uint64_t w = 0;
+    std::memcpy(&w, p, n);
+    mixin(w);
+  }
+  return h ^ (h >> 29);
+}
+constexpr uint64_t kHandleSalt = 0;
+constexpr uint64_t kUniqueSalt = 0x5bd1e995;
+
+}  // namespace
+
+// Two handles whose 64-bit keys collide take consecutive keys; the search walks them.
+Job* Engine::find(uint32_t server, gearproto::Bytes handle) const {
+  for (uint64_t k = key_of(server, handle, kHandleSalt);; ++k) {
+    Job* j = table_.find(k);
+    if (!j) return nullptr;
+    if (j->server == server && j->handle == handle) return j;
+  }
+}
+
+Job* Engine::find_by_unique(uint32_t server, gearproto::Bytes unique) {
+  if (unique.empty()) return nullptr;
+  if (!unique_indexed_) {
+    // Only GET_STATUS_UNIQUE / STATUS_RES_UNIQUE ask by unique ID, and few captures have them:
+    // the index is built when first asked, from the jobs in the table, and kept from then on.
+    unique_indexed_ = true;
+    for (Job* j = oldest_; j; j = j->newer) index_unique(j);
+  }
+  for (uint64_t k = key_of(server, unique, kUniqueSalt);; ++k) {
+    Job* j = unique_index_.find(k);
+    if (!j) return nullptr;
+    if (j->server == server && j->unique == unique) return j;
+  }
+}
+
+void Engine::index_unique(Job* j) {
+  if (!unique_indexed_ || j->unique.empty()) return;
+  for (uint64_t k = key_of(j->server, j->unique, kUniqueSalt);; ++k) {
+    Job* o = unique_index_.find(k);
+    if (!o || (o->server == j->server && o->unique == j->unique)) {
+      unique_index_.put(k, j);  // the latest job with that unique ID answers for it
+      return;
+    }
+  }
+}
+
+void Engine::unindex_unique(Job* j) {
+  if (!unique_indexed_ || j->unique.empty()) return;
+  for (uint64_t k = key_of(j->server, j->unique, kUniqueSalt);; ++k) {
+    Job* o = unique_index_.find(k);
+    if (!o) return;
+    if (o == j) {
+      unique_index_.erase(k);
+      return;
+    }
+  }
+}
+
+Job* Engine::new_job(uint32_t srv, gearproto::Bytes handle, uint64_t frame) {
+  if (opt_.max_open_jobs && in_table_ >= opt_.max_open_jobs && oldest_) {
+    warnings_.add(WarningKind::OpenJobsCap, frame);
+    close(oldest_, true);
+  }
+  uint64_t k = key_of(srv, handle, kHandleSalt);
+  while (table_.find(k)) ++k;
+  Job* j;
+  if (!free_jobs_.empty()) {
+    j = free_jobs_.back();
+    free_jobs_.pop_back();
+    // Field by field, keeping the strings' capacity (no allocation per job once warm).
+    std::string h = std::move(j->handle), u = std::move(j->unique);
+    *j = Job{};
+    j->handle = std::move(h);
+    j->unique = std::move(u);
+    j->unique.clear();
+  } else {
+    store_.emplace_back();
+    j = &store_.back();
+  }
+  j->id = next_job_id_++;
+  j->server = srv;
+  j->key = k;
+  j->handle.assign(handle.data(), handle.size());
+  table_.put(k, j);
+  j->older = newest_;
+  j->newer = nullptr;
+  (newest_ ? newest_->newer : oldest_) = j;
+  newest_ = j;
+  ++in_table_;
+  return j;
+}
+
+Engine::ServerState& Engine::server(uint32_t s) {
+  if (s >= servers_.size()) servers_.resize(s + 1);
+  return servers_[s];
+}
+
+void Engine::unlink_awaiting(Job* j) {
+  if (!j->awaiting_created) return;
+  ServerState& s = server(j->server);
+  (j->prev_awaiting ? j->prev_awaiting->next_awaiting : s.awaiting) = j->next_awaiting;
+  if (j->next_awaiting) j->next_awaiting->prev_awaiting = j->prev_awaiting;
+  j->next_awaiting = j->prev_awaiting = nullptr;
+  j->awaiting_created = false;
+}
+
+}  // namespace gearjobs
