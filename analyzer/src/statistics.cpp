@@ -50,6 +50,10 @@ FunctionStats& Statistics::function(gearjobs::FunctionId id) {
 // Workers and clients
 
 int32_t Statistics::worker_of(Peer& p, int64_t now) {
+  if (p.worker >= 0 && workers_[p.worker].merged_into < 0) {
+    workers_[p.worker].last_ns = now;
+    return p.worker;
+  }
   while (p.worker >= 0 && workers_[p.worker].merged_into >= 0) p.worker = workers_[p.worker].merged_into;
   if (p.worker < 0) {
     auto it = p.client_id.empty() ? worker_by_id_.end() : worker_by_id_.find(p.client_id);
@@ -129,7 +133,7 @@ int32_t Statistics::client_of(Peer& p) {
 void Statistics::on_pdu(Peer& p, bool to_server, uint32_t type, const gearproto::Arguments& a, const Effect& e,
                         int64_t now) {
   using namespace gearproto;
-  if (p.worker >= 0) worker_of(p, now);  // last seen
+  if (p.worker >= 0) workers_[p.worker].last_ns = now;  // last seen (a merged entry is never a peer's)
   switch (e.event) {
     case Event::Submitted:
       ++clients_[client_of(p)].submits;

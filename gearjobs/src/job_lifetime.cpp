@@ -144,8 +144,7 @@ void Engine::reevaluate(Job* j) {
   }
 }
 
-void Engine::advance(Time t) {
-  if (t > now_) now_ = t;
+void Engine::expire() {
   while (!lingering_.empty() && lingering_.front().due <= now_) {
     Timer tm = lingering_.front();
     lingering_.pop_front();

@@ -95,12 +95,7 @@ Job* Engine::new_job(uint32_t srv, gearproto::Bytes handle, uint64_t frame) {
   if (!free_jobs_.empty()) {
     j = free_jobs_.back();
     free_jobs_.pop_back();
-    // Field by field, keeping the strings' capacity (no allocation per job once warm).
-    std::string h = std::move(j->handle), u = std::move(j->unique);
-    *j = Job{};
-    j->handle = std::move(h);
-    j->unique = std::move(u);
-    j->unique.clear();
+    j->clear_for_reuse();  // keeps the strings' capacity: no allocation per job once warm
   } else {
     store_.emplace_back();
     j = &store_.back();

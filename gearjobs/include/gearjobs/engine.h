@@ -103,7 +103,11 @@ class Engine {
   Effect on_admin_reply(ConnRef c, gearproto::Bytes line, gearproto::AdminReplyLine& out, uint64_t frame, Time t);
 
   // Capture time moved on (every on_* call does this too): lingering and waiting jobs expire.
-  void advance(Time now);
+  void advance(Time now) {
+    if (now > now_) now_ = now;
+    if ((!lingering_.empty() && lingering_.front().due <= now_) || (!expecting_.empty() && expecting_.front().due <= now_))
+      expire();
+  }
   // End of the capture: every job still in the table is closed as it is.
   void finish();
   // Forget everything (the plugin, for a new file).
@@ -156,6 +160,7 @@ class Engine {
   void unlink_awaiting(Job* j);
 
   // Lifetime (job_lifetime.cpp)
+  void expire();
   void reevaluate(Job* j);
   void close(Job* j, bool early = false);
   void void_job(Job* j);

@@ -15,6 +15,25 @@ class FunctionTable {
  public:
   FunctionId intern(std::string_view name) {
     uint64_t h = hash(name);
+    // Submits name a few functions over and over: a small cache in front of the map.
+    Cached& c = cache_[h & (kCache - 1)];
+    if (c.hash == h && c.id < names_.size() && names_[c.id] == name) return c.id;
+    const FunctionId id = lookup(name, h);
+    c = Cached{h, id};
+    return id;
+  }
+  const std::string& name(FunctionId id) const { return id < names_.size() ? names_[id] : unknown_; }
+  size_t size() const { return names_.size(); }
+  void clear() {
+    names_.clear();
+    by_hash_.clear();
+    for (Cached& c : cache_) c = Cached{};
+  }
+
+ private:
+  static constexpr size_t kCache = 16;
+  struct Cached { uint64_t hash = 0; FunctionId id = kNoFunction; };
+  FunctionId lookup(std::string_view name, uint64_t h) {
     for (;; ++h) {
       auto it = by_hash_.find(h);
       if (it == by_hash_.end()) {
@@ -25,11 +44,6 @@ class FunctionTable {
       if (names_[it->second] == name) return it->second;
     }
   }
-  const std::string& name(FunctionId id) const { return id < names_.size() ? names_[id] : unknown_; }
-  size_t size() const { return names_.size(); }
-  void clear() { names_.clear(); by_hash_.clear(); }
-
- private:
   static uint64_t hash(std::string_view s) {
     uint64_t h = 1469598103934665603ull;  // FNV-1a: function names are short
     for (unsigned char c : s) { h ^= c; h *= 1099511628211ull; }
@@ -38,6 +52,7 @@ class FunctionTable {
   std::vector<std::string> names_;
   std::unordered_map<uint64_t, FunctionId> by_hash_;
   std::string unknown_ = "(unknown)";
+  Cached cache_[kCache];
 };
 
 }  // namespace gearjobs
