@@ -111,6 +111,8 @@ fi
 [ $# -ge 1 ] && [ $# -le 2 ] || { echo "usage: $0 OUTDIR [JOBS]" >&2; exit 2; }
 OUT=$1 JOBS=${2:-100000}
 case $JOBS in ''|*[!0-9]*|0) echo "make-load-capture: JOBS must be a positive number" >&2; exit 2;; esac
+# First of all, so that no earlier capture is taken for this one if this run is skipped.
+rm -f "$OUT/load.pcap" "$OUT/load.truth.json" "$OUT/load.check.json" || die "cannot remove the earlier capture in $OUT"
 [ "$(id -u)" = 0 ] || skip "not root (needs a network namespace and packet capture)"
 for tool in "$C_GEARMAND" tcpdump unshare ip cc python3 timeout; do
   command -v "$tool" >/dev/null || skip "$tool not found"
@@ -123,7 +125,6 @@ OUT=$(cd "$OUT" && pwd)
 TMP=$(mktemp -d /tmp/gearload.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 cc -O2 -Wall -Wextra -o "$TMP/load" "$GEN"/load/*.c -lgearman || die "cannot compile gen/load"
-rm -f "$OUT/load.pcap" "$OUT/load.truth.json" "$OUT/load.check.json"
 
 start=$(date +%s%N)
 attempts=${LOAD_ATTEMPTS:-3}
