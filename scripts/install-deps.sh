@@ -14,6 +14,9 @@ packages=(
   util-linux
   # The benchmark scripts and the tshark-pipeline test compute with python3.
   python3
+  # The load capture (tests/load, captures/make-load-capture.sh): the C gearmand, the load
+  # program built with cc on libgearman, tcpdump, and `ip` inside its network namespace.
+  gearman-job-server libgearman-dev gcc tcpdump iproute2
 )
 
 sudo_cmd=()

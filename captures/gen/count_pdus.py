@@ -17,6 +17,8 @@ Usage:
 As a module: analyse(path, port) -> dict (see bottom of file).
 """
 import json
+import mmap
+import os
 import struct
 import sys
 
@@ -42,9 +44,19 @@ TERMINAL = {13: "complete", 14: "fail", 25: "exception"}
 
 
 def read_pcap(path):
-    """Yield (timestamp, ip_payload_start_bytes) for each IPv4/TCP frame."""
+    """Yield (ts, (src, sport), (dst, dport), seq, flags, payload) for each IPv4/TCP frame."""
+    for _frame, ts, s, d, seq, flags, payload in read_pcap_frames(path):
+        yield ts, s, d, seq, flags, payload
+
+
+def read_pcap_frames(path):
+    """Like read_pcap, with the 1-based frame number (as tshark counts) first.
+
+    The file is mapped, not read, so captures of a million frames fit."""
     with open(path, "rb") as f:
-        data = f.read()
+        if os.fstat(f.fileno()).st_size == 0:
+            raise SystemExit("%s: empty file" % path)
+        data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
     magic = data[:4]
     if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
         e = "<"
@@ -55,9 +67,11 @@ def read_pcap(path):
     nano = magic in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
     linktype = struct.unpack(e + "I", data[20:24])[0]
     off = 24
+    frame_no = 0
     while off + 16 <= len(data):
         sec, frac, incl, orig = struct.unpack(e + "IIII", data[off:off + 16])
         off += 16
+        frame_no += 1
         frame = data[off:off + incl]
         off += incl
         if incl != orig:
@@ -89,7 +103,7 @@ def read_pcap(path):
         sport, dport, seq, ack = struct.unpack(">HHII", tcp[:12])
         doff = (tcp[12] >> 4) * 4
         flags = tcp[13]
-        yield ts, (src, sport), (dst, dport), seq, flags, tcp[doff:]
+        yield frame_no, ts, (src, sport), (dst, dport), seq, flags, tcp[doff:]
 
 
 class Direction:
