@@ -61,14 +61,7 @@ int dissect_text(tvbuff_t* tvb, packet_info* pinfo, proto_tree* pdu_tree, proto_
       if (const Job* j = find_job(cd, pinfo, r.args[0])) add_job(pdu_tree, pinfo, tvb, j, pdu_item, false);
     if (r.defects & kAdminUnknownCommand) expert_add_info(pinfo, ci, &ei_admin_unknown);
     if (r.defects & kAdminBadArguments) expert_add_info(pinfo, ci, &ei_admin_bad_args);
-    if (track) {
-      cd->admin->on_command(r.command, pinfo->num);
-      Waiting* w = wmem_new0(wmem_file_scope(), Waiting);
-      w->frame = pinfo->num;
-      w->ts = pinfo->abs_ts;
-      w->pd = pd;
-      wmem_map_insert(cd->admin_cmds, GUINT_TO_POINTER(pinfo->num), w);
-    }
+    if (track) track_admin_command(cd, pinfo, pd, r);
     add_links(pdu_tree, pinfo, tvb, pd, pdu_item);
     return caplen;
   }
@@ -77,22 +70,8 @@ int dissect_text(tvbuff_t* tvb, packet_info* pinfo, proto_tree* pdu_tree, proto_
   AdminReplyLine r;
   AdminCommand asked = AdminCommand::Unknown;
   if (track) {
-    AdminPairing::Pair pr = cd->admin->on_reply_line(line, r);
-    pd->admin_matched = pr.matched;
-    pd->admin_first = pr.first_line;
-    pd->admin_last = pr.last_line;
-    pd->admin_command = static_cast<guint8>(pr.command);
-    if (pr.matched) {
-      Waiting* w = static_cast<Waiting*>(wmem_map_lookup(cd->admin_cmds, GUINT_TO_POINTER(static_cast<guint>(pr.command_seq))));
-      if (w) {
-        pd->request_frame = w->frame;
-        pd->request_ts = w->ts;
-        if (w->pd && !w->pd->response_frame) w->pd->response_frame = pinfo->num;
-      }
-    } else {
-      pd->no_request = pr.first_line;
-    }
-    asked = pr.command;
+    track_admin_reply(cd, pinfo, pd, line, r);
+    asked = pd->admin_matched ? static_cast<AdminCommand>(pd->admin_command) : AdminCommand::Unknown;
   } else {
     asked = pd->admin_matched ? static_cast<AdminCommand>(pd->admin_command) : AdminCommand::Unknown;
     r = parse_admin_reply_line(asked, line);

@@ -4,7 +4,7 @@
 
 #include <epan/conversation.h>
 
-#include <new>
+#include "gearproto/server_side.h"
 
 namespace gearman_plugin {
 
@@ -23,27 +23,21 @@ ConvData* get_conv(packet_info* pinfo) {
   ConvData* cd = static_cast<ConvData*>(conversation_get_proto_data(conv, proto_gearman));
   if (!cd) {
     cd = wmem_new0(wmem_file_scope(), ConvData);
-    cd->submits = wmem_list_new(wmem_file_scope());
-    cd->grabs = wmem_list_new(wmem_file_scope());
-    cd->sleeps = wmem_list_new(wmem_file_scope());
-    cd->echoes = wmem_list_new(wmem_file_scope());
-    cd->statuses = wmem_list_new(wmem_file_scope());
-    cd->options = wmem_list_new(wmem_file_scope());
-    void* mem = wmem_alloc0(wmem_file_scope(), sizeof(gearproto::AdminPairing));
-    cd->admin = new (mem) gearproto::AdminPairing();  // trivially destructible: never destroyed
-    cd->admin_cmds = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
     conversation_add_proto_data(conv, proto_gearman, cd);
   }
   return cd;
 }
 
-// Decides once per conversation which endpoint is the server.
-void learn_server(ConvData* cd, packet_info* pinfo, bool looks_like_request) {
+// Decides once per conversation which endpoint is the server, by the rule the analyzer applies
+// too (gearproto::decide_server_side): the Gearman port, else what the first bytes are.
+void learn_server(ConvData* cd, packet_info* pinfo, Bytes first_bytes) {
   if (cd->server_known) return;
-  bool dst_is_server;
-  if (port_is_gearman(pinfo->destport) && !port_is_gearman(pinfo->srcport)) dst_is_server = true;
-  else if (port_is_gearman(pinfo->srcport) && !port_is_gearman(pinfo->destport)) dst_is_server = false;
-  else dst_is_server = looks_like_request;
+  gearproto::SideHints h;
+  h.sender_port_listed = port_is_gearman(pinfo->srcport);
+  h.receiver_port_listed = port_is_gearman(pinfo->destport);
+  h.payload = first_bytes;
+  h.heuristic = true;  // the dissector runs on this conversation: it is Gearman, only the side is asked
+  const bool dst_is_server = gearproto::decide_server_side(h, limits) != gearproto::ServerSide::Sender;
   if (dst_is_server) {
     copy_address_wmem(wmem_file_scope(), &cd->server_addr, &pinfo->dst);
     cd->server_port = pinfo->destport;

@@ -78,11 +78,7 @@ int dissect_pdu(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* /*dat
 
   ConvData* cd = get_conv(pinfo);
   const bool binary = p[0] == '\0';
-  if (!cd->server_known) {
-    bool req = binary ? (caplen >= 4 && p[3] == 'Q')
-                      : gearproto::classify_stream_start(buf, limits) == gearproto::Plausibility::AdminText;
-    learn_server(cd, pinfo, req);
-  }
+  if (!cd->server_known) learn_server(cd, pinfo, buf);
 
   const guint32 key = pdu_key(tvb);
   PduData* pd = static_cast<PduData*>(p_get_proto_data(wmem_file_scope(), pinfo, proto_gearman, key));

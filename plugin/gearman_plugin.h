@@ -16,6 +16,7 @@
 #include <epan/expert.h>
 #include <epan/address.h>
 
+#include "gearjobs/job.h"
 #include "gearproto/admin.h"
 #include "gearproto/arguments.h"
 #include "gearproto/framer.h"
@@ -89,59 +90,30 @@ extern expert_field ei_missing_args, ei_unexpected_data, ei_handle_too_long, ei_
 // ---------------------------------------------------------------------------------------------
 // State: per conversation (file scope), per PDU (p_add_proto_data), per job (file-scope map).
 
-enum Outcome : guint8 { kOutcomeNone, kOutcomeComplete, kOutcomeFail, kOutcomeException };
-
-struct ConvData;
-
-struct Job {
-  const ConvData* owner;  // the connection of the first submit: its result ends the total time
-  const char* function;
-  const char* unique;
-  guint32 submits;  // SUBMITs answered with this handle (coalesced submits share one job)
-  bool background;
-  guint8 outcome;
-  guint32 submit_frame, created_frame, assign_frame, end_frame, result_frame;
-  nstime_t submit_ts, created_ts, assign_ts, end_ts, result_ts;
-};
+// Jobs are the shared engine's (gearjobs), kept in file scope: PDUs point at them, and on the second
+// pass (and in the GUI) they show their final facts.
+using Job = gearjobs::Job;
 
 struct PduData {
   guint32 request_frame;   // for responses: the request this answers
   nstime_t request_ts;
   guint32 response_frame;  // for requests: filled when the response is seen
   bool no_request;         // a response that nothing asked for
-  Job* job;
+  const Job* job;
   // admin replies
   bool admin_matched, admin_first, admin_last;
   guint8 admin_command;
   // first-pass facts for the tap and the second pass
-  bool job_end_here;       // this PDU ended the job (worker's first terminal packet, or the
-                           // client's result when no worker ended it)
+  bool job_end_here;       // this PDU gave the job its outcome
   bool job_created_here;   // first JOB_CREATED of the job
-  bool job_result_here;    // first terminal packet delivered to the client
-};
-
-// Requests that wait for an answer, oldest first.
-struct Waiting {
-  guint32 frame;
-  nstime_t ts;
-  PduData* pd;
-  const char* function;  // submits
-  const char* unique;
-  bool background;
+  bool job_result_here;    // the result delivered to the job's client (its total time ends here)
 };
 
 struct ConvData {
   address server_addr;
   guint32 server_port;
   bool server_known;
-  wmem_list_t* submits;  // Waiting*
-  wmem_list_t* grabs;
-  wmem_list_t* sleeps;
-  wmem_list_t* echoes;
-  wmem_list_t* statuses;
-  wmem_list_t* options;
-  gearproto::AdminPairing* admin;
-  wmem_map_t* admin_cmds;  // frame -> Waiting* of admin commands (for the response link)
+  guint32 engine_conn;     // the engine's connection slot (+1; 0: not opened yet)
 };
 
 // Tap record, one per PDU.
@@ -154,9 +126,9 @@ struct TapRecord {
   bool admin_command_line;
   bool admin_reply_first;
   double response_ms;  // < 0 when none
-  const Job* job_end;  // set on the PDU that ended a job
+  const Job* job_end;      // set on the PDU that gave a job its outcome
   const Job* job_created;
-  const Job* job_result;   // set on the PDU that delivered the result to the client
+  const Job* job_result;   // set on the PDU that delivered the result to the job's client
   bool error_packet;
   bool second_pass;        // the whole capture was seen: a job without an end is incomplete
 };
@@ -169,15 +141,18 @@ char* to_cstr(wmem_allocator_t* pool, Bytes b);
 
 // conversation.cpp
 ConvData* get_conv(packet_info* pinfo);
-void learn_server(ConvData* cd, packet_info* pinfo, bool looks_like_request);
+void learn_server(ConvData* cd, packet_info* pinfo, Bytes first_bytes);
 bool to_server(const ConvData* cd, packet_info* pinfo);
 
 // job_tracking.cpp
-const char* outcome_name(guint8 o);
 void init_jobs();
-Job* find_job(const ConvData* cd, packet_info* pinfo, Bytes handle);
+void cleanup_jobs();
+const char* job_function_name(const Job* j);
+const Job* find_job(const ConvData* cd, packet_info* pinfo, Bytes handle);
 void track_binary(ConvData* cd, packet_info* pinfo, PduData* pd, const gearproto::Header& h,
                   const gearproto::Arguments& args, bool from_client_side);
+void track_admin_command(ConvData* cd, packet_info* pinfo, PduData* pd, const gearproto::AdminRequest& r);
+void track_admin_reply(ConvData* cd, packet_info* pinfo, PduData* pd, Bytes line, gearproto::AdminReplyLine& out);
 void add_links(proto_tree* tree, packet_info* pinfo, tvbuff_t* tvb, const PduData* pd, proto_item* pdu_item);
 void add_job(proto_tree* tree, packet_info* pinfo, tvbuff_t* tvb, const Job* j, proto_item* pdu_item,
              bool announce_incomplete);

@@ -235,6 +235,7 @@ void proto_register_gearman_plugin() {
 
   gearman_tap = register_tap("gearman");
   register_init_routine(init_jobs);
+  register_cleanup_routine(cleanup_jobs);
 }
 
 }  // namespace

@@ -27,12 +27,6 @@ void gearman_stats_init(stats_tree* st) {
   st_node_jobtimes = stats_tree_create_node(st, st_jobtimes, 0, STAT_DT_FLOAT, TRUE);
 }
 
-double delta_ms(const nstime_t& a, const nstime_t& b) {
-  nstime_t d;
-  nstime_delta(&d, &b, &a);
-  return nstime_to_msec(&d);
-}
-
 tap_packet_status gearman_stats_packet(stats_tree* st, packet_info* /*pinfo*/, epan_dissect_t* /*edt*/,
                                        const void* p, tap_flags_t /*flags*/) {
   const TapRecord* tr = static_cast<const TapRecord*>(p);
@@ -57,10 +51,10 @@ tap_packet_status gearman_stats_packet(stats_tree* st, packet_info* /*pinfo*/, e
   if (tr->job_created) {
     const Job* j = tr->job_created;
     tick_stat_node(st, st_jobs, 0, TRUE);
-    int n = tick_stat_node(st, j->function && *j->function ? j->function : "(unknown)", st_node_jobs, TRUE);
+    int n = tick_stat_node(st, job_function_name(j), st_node_jobs, TRUE);
     tick_stat_node(st, "created", n, FALSE);
     if (j->background) tick_stat_node(st, "background", n, FALSE);
-    if (tr->second_pass && j->outcome == kOutcomeNone) {  // known only with two passes (tshark -2, the GUI)
+    if (tr->second_pass && j->outcome == gearjobs::Outcome::Incomplete) {  // known only with two passes (tshark -2, the GUI)
       tick_stat_node(st, "incomplete", n, FALSE);
       tick_stat_node(st, st_outcomes, 0, TRUE);
       tick_stat_node(st, "incomplete", st_node_outcomes, FALSE);
@@ -68,23 +62,21 @@ tap_packet_status gearman_stats_packet(stats_tree* st, packet_info* /*pinfo*/, e
   }
   if (tr->job_end) {
     const Job* j = tr->job_end;
+    const char* outcome = gearjobs::outcome_name(j->outcome);
     tick_stat_node(st, st_outcomes, 0, TRUE);
-    tick_stat_node(st, outcome_name(j->outcome), st_node_outcomes, FALSE);
+    tick_stat_node(st, outcome, st_node_outcomes, FALSE);
     // The function's node counts jobs (ticked when created); its children count outcomes.
-    int n = increase_stat_node(st, j->function && *j->function ? j->function : "(unknown)", st_node_jobs, TRUE, 0);
-    tick_stat_node(st, outcome_name(j->outcome), n, FALSE);
-    if (j->created_frame && j->assign_frame)
-      avg_stat_node_add_value_float(st, "queue time", st_node_jobtimes, FALSE,
-                                    static_cast<float>(delta_ms(j->created_ts, j->assign_ts)));
-    if (j->assign_frame && j->end_frame)
-      avg_stat_node_add_value_float(st, "run time", st_node_jobtimes, FALSE,
-                                    static_cast<float>(delta_ms(j->assign_ts, j->end_ts)));
+    int n = increase_stat_node(st, job_function_name(j), st_node_jobs, TRUE, 0);
+    tick_stat_node(st, outcome, n, FALSE);
+    if (j->queue_ns() != gearjobs::kNoTime)
+      avg_stat_node_add_value_float(st, "queue time", st_node_jobtimes, FALSE, static_cast<float>(double(j->queue_ns()) / 1e6));
+    if (j->run_ns() != gearjobs::kNoTime)
+      avg_stat_node_add_value_float(st, "run time", st_node_jobtimes, FALSE, static_cast<float>(double(j->run_ns()) / 1e6));
   }
   if (tr->job_result) {
     const Job* j = tr->job_result;
-    if (j->submit_frame)
-      avg_stat_node_add_value_float(st, "total time", st_node_jobtimes, FALSE,
-                                    static_cast<float>(delta_ms(j->submit_ts, j->result_ts)));
+    if (j->total_ns() != gearjobs::kNoTime)
+      avg_stat_node_add_value_float(st, "total time", st_node_jobtimes, FALSE, static_cast<float>(double(j->total_ns()) / 1e6));
   }
   return TAP_PACKET_REDRAW;
 }

@@ -29,15 +29,23 @@ Effect Engine::on_binary(ConnRef ref, const PduIn& p) {
   Effect e;
   const PacketInfo& info = *p.header->info;
   const uint32_t type = p.header->type;
+  // Too few arguments for its type: a server refuses such a packet (gearmand drops the
+  // connection), so it asks nothing and changes no job.
+  if (p.args->defects & kMissingArguments) return e;
+  r.pair_simple(c, p, e);
   if (p.args->defects & kHandleTooLong) {
     // The protocol caps handles at 64 bytes with their NUL; a longer one names no job a server
     // made, and keeping it would let a hostile capture store megabytes per job. Its JOB_CREATED
     // still answers a submit.
     warnings_.add(WarningKind::HandleTooLong, p.frame);
-    if (info.job_role == JobRole::Created && !p.to_server && !c.submits.empty()) {
-      e.answers = true;
-      e.request = c.submits.front().request;
-      pop_submit(c);
+    if (info.job_role == JobRole::Created && !p.to_server) {
+      if (c.submits.empty()) {
+        e.unanswered = true;
+      } else {
+        e.answers = true;
+        e.request = c.submits.front().request;
+        pop_submit(c);
+      }
     }
     return e;
   }
@@ -50,7 +58,6 @@ Effect Engine::on_binary(ConnRef ref, const PduIn& p) {
       reevaluate(j);
     }
   }
-  r.pair_simple(c, p, e);
   switch (info.job_role) {
     case JobRole::Submit: if (p.to_server) r.on_submit(c, p, e); break;
     case JobRole::Created: if (!p.to_server) r.on_created(c, p, e); break;
