@@ -9,8 +9,8 @@ namespace {
 // For the Info column: like to_cstr, with tabs shown as spaces (admin rows are tab-separated).
 char* to_col(wmem_allocator_t* pool, Bytes b) {
   char* out = to_cstr(pool, b);
-  for (size_t i = 0; i < b.size(); ++i)
-    if (b[i] == '\t') out[i] = ' ';
+  for (char* c = out; *c; ++c)
+    if (*c == '\t') *c = ' ';
   return out;
 }
 

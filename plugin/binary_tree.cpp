@@ -6,28 +6,30 @@ namespace gearman_plugin {
 
 namespace {
 
-// Printable preview of bytes: at most pref_preview_len characters, '.' for the rest.
+// Preview of bytes: at most pref_preview_len bytes, control and non-ASCII bytes escaped (\n, \x01).
 char* preview(wmem_allocator_t* pool, Bytes b) {
   size_t n = b.size() < static_cast<size_t>(pref_preview_len) ? b.size() : static_cast<size_t>(pref_preview_len);
-  char* out = static_cast<char*>(wmem_alloc(pool, n + 64));
+  const size_t cap = n * 4 + 64;  // an escape is at most 4 characters
+  char* out = static_cast<char*>(wmem_alloc(pool, cap));
   size_t k = 0;
   out[k++] = '"';
-  for (size_t i = 0; i < n; ++i) {
-    unsigned char c = static_cast<unsigned char>(b[i]);
-    out[k++] = (c >= 0x20 && c < 0x7f) ? static_cast<char>(c) : '.';
-  }
+  k += escape_bytes(b.substr(0, n), out + k, true);
   out[k++] = '"';
   out[k] = '\0';
-  if (n < b.size()) g_strlcat(out, "...", n + 64);
+  if (n < b.size()) g_strlcat(out, "...", cap);
   char tail[40];
   g_snprintf(tail, sizeof tail, " (%zu byte%s)", b.size(), b.size() == 1 ? "" : "s");
-  g_strlcat(out, tail, n + 64);
+  g_strlcat(out, tail, cap);
   return out;
 }
 
 void add_defect_experts(packet_info* pinfo, proto_item* it, guint32 defects) {
   if (defects & gearproto::kMissingArguments)
     expert_add_info(pinfo, it, &ei_missing_args);
+  if (defects & gearproto::kMissingLastSeparator)
+    expert_add_info(pinfo, it, &ei_missing_last_separator);
+  if (defects & gearproto::kUnusualNumber)
+    expert_add_info(pinfo, it, &ei_unusual_number);
   if (defects & gearproto::kUnexpectedData)
     expert_add_info(pinfo, it, &ei_unexpected_data);
   if (defects & gearproto::kHandleTooLong)
@@ -46,17 +48,28 @@ void add_argument(proto_tree* tree, packet_info* pinfo, tvbuff_t* tvb, int data_
   proto_item* it = nullptr;
   header_field_info* hfi = proto_registrar_get_nth(hf);
   if (gearproto::arg_is_number(a.kind)) {
-    std::optional<uint64_t> v = gearproto::parse_number_arg(a.kind, a.value);
-    if (a.value.empty() && !(a.defects & gearproto::kBadNumber)) {  // allowed empty: no number given
-      it = proto_tree_add_string_format(tree, hf_arg_raw, tvb, off, 0, "", "%s: (none)", gearproto::arg_title(a.kind));
-    } else if (v && (hfi->type == FT_UINT64 || *v <= G_MAXUINT32)) {
-      if (hfi->type == FT_UINT64) it = proto_tree_add_uint64(tree, hf, tvb, off, len, *v);
-      else it = proto_tree_add_uint(tree, hf, tvb, off, len, static_cast<guint32>(*v));
-    } else {
-      it = proto_tree_add_string_format(tree, hf_arg_raw, tvb, off, len, to_cstr(pinfo->pool, a.value),
-                                        "%s (not a valid number): %s", gearproto::arg_title(a.kind),
-                                        to_cstr(pinfo->pool, a.value));
+    bool typed = false;
+    if (a.value.empty() && !(a.defects & ~gearproto::kMissingLastSeparator)) {
+      // An empty progress number: no progress known (Perl Gearman::Server).
+      it = proto_tree_add_string_format(tree, hf_arg_raw, tvb, off, 0, "", "%s: (none)", hfi->name);
+      typed = true;
+    } else if (hfi->type == FT_DOUBLE) {
+      if (std::optional<double> v = gearproto::parse_progress(a.value)) {
+        it = proto_tree_add_double(tree, hf, tvb, off, len, *v);
+        typed = true;
+      }
+    } else if (std::optional<uint64_t> v = gearproto::parse_number_arg(a.kind, a.value)) {
+      if (hfi->type == FT_UINT64) {
+        it = proto_tree_add_uint64(tree, hf, tvb, off, len, *v);
+        typed = true;
+      } else if (*v <= G_MAXUINT32) {
+        it = proto_tree_add_uint(tree, hf, tvb, off, len, static_cast<guint32>(*v));
+        typed = true;
+      }
     }
+    if (!typed)  // not a number we can type: the text as sent
+      it = proto_tree_add_string_format(tree, hf_arg_raw, tvb, off, len, to_cstr(pinfo->pool, a.value),
+                                        "%s (as sent): %s", hfi->name, to_cstr(pinfo->pool, a.value));
   } else if (hfi->type == FT_BYTES) {
     it = proto_tree_add_bytes_format_value(tree, hf, tvb, off, len, nullptr, "%s",
                                            preview(pinfo->pool, a.value));
@@ -98,6 +111,7 @@ int dissect_binary(tvbuff_t* tvb, packet_info* pinfo, proto_tree* pdu_tree, prot
 
   if (err == FrameError::UnknownType) {
     expert_add_info_format(pinfo, type_item, &ei_unknown_type, "Unknown packet type %u", h.type);
+    add_builtin_fields(pdu_tree, tvb, h, Arguments{});
     return caplen;
   }
   if (err == FrameError::MagicNotAllowed)
@@ -125,6 +139,19 @@ int dissect_binary(tvbuff_t* tvb, packet_info* pinfo, proto_tree* pdu_tree, prot
     }
     if (args.defects & (kMissingArguments | kUnexpectedData))
       add_defect_experts(pinfo, pdu_item, args.defects & (kMissingArguments | kUnexpectedData));
+    const ArgView* num = args.find(Arg::Numerator);
+    const ArgView* den = args.find(Arg::Denominator);
+    if (num && den && num->present && den->present) {
+      if (std::optional<double> pct = progress_percent(num->value, den->value)) {
+        proto_item* pi = proto_tree_add_double(at, hf_percent, tvb, kHeaderSize + num->offset,
+                                               static_cast<int>(den->offset + den->value.size() - num->offset), *pct);
+        proto_item_set_generated(pi);
+        proto_item_append_text(pdu_item, ", %.4g%%", *pct);
+      }
+    }
+    add_builtin_fields(at, tvb, h, args);
+  } else {
+    add_builtin_fields(pdu_tree, tvb, h, args);
   }
 
   // Key argument for the Info column: the function, else the handle, else the first argument.

@@ -118,6 +118,9 @@ int dissect_pdu(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* /*dat
   int n = binary ? dissect_binary(tvb, pinfo, pdu_tree, ti, cd, pd, track, tr)
                  : dissect_text(tvb, pinfo, pdu_tree, ti, cd, pd, track, tr);
   if (pd->request_frame) {
+    tr->request_frame = pd->request_frame;
+    tr->request_ts = pd->request_ts;
+    tr->request_type = pd->request_type;
     nstime_t d;
     nstime_delta(&d, &pinfo->abs_ts, &pd->request_ts);
     tr->response_ms = nstime_to_msec(&d);
@@ -141,8 +144,19 @@ gboolean dissect_gearman_heur(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tre
   if (caplen < 1) return FALSE;
   const gint n = caplen < 4096 ? caplen : 4096;
   Bytes b = gearproto::as_bytes(tvb_get_ptr(tvb, 0, n), static_cast<size_t>(n));
-  gearproto::Plausibility pl = gearproto::classify_stream_start(b, limits);
-  if (pl == gearproto::Plausibility::No) return FALSE;
+  gearproto::StreamStart start = gearproto::classify_stream_prefix(b, limits);
+  if (start.verdict == gearproto::StreamStart::No) return FALSE;
+  if (start.verdict == gearproto::StreamStart::NeedMore) {
+    // Too few bytes to decide (a segment with half a header, or a command line without its
+    // newline): ask TCP for more and decide on the reassembled bytes. Without reassembly, or once
+    // the connection's first bytes are behind us, there is nothing to wait for.
+    if (!desegment_enabled() || !pinfo->can_desegment || caplen != n) return FALSE;
+    pinfo->desegment_offset = 0;
+    pinfo->desegment_len = start.need > static_cast<size_t>(caplen)
+                               ? static_cast<guint32>(start.need - static_cast<size_t>(caplen))
+                               : DESEGMENT_ONE_MORE_SEGMENT;
+    return TRUE;
+  }
   conversation_t* conv = find_or_create_conversation(pinfo);
   conversation_set_dissector(conv, gearman_handle);
   dissect_gearman(tvb, pinfo, tree, data);

@@ -57,6 +57,7 @@ extern int hf_length;
 extern int hf_direction;
 extern int hf_arg[gearproto::kArgKindCount];
 extern int hf_arg_raw;
+extern int hf_percent;
 extern int hf_garbage;
 
 extern int hf_text_line;
@@ -85,7 +86,7 @@ extern expert_field ei_missing_args, ei_unexpected_data, ei_handle_too_long, ei_
     ei_empty_required, ei_unknown_type, ei_magic_not_allowed, ei_bad_magic, ei_oversize,
     ei_line_too_long, ei_error_packet, ei_work_fail, ei_work_exception, ei_work_warning,
     ei_admin_err, ei_admin_unknown, ei_admin_bad_args, ei_admin_malformed, ei_no_request,
-    ei_job_incomplete, ei_resync, ei_truncated;
+    ei_job_incomplete, ei_resync, ei_truncated, ei_missing_last_separator, ei_unusual_number;
 
 // ---------------------------------------------------------------------------------------------
 // State: per conversation (file scope), per PDU (p_add_proto_data), per job (file-scope map).
@@ -107,6 +108,9 @@ struct PduData {
   bool job_end_here;       // this PDU gave the job its outcome
   bool job_created_here;   // first JOB_CREATED of the job
   bool job_result_here;    // the result delivered to the job's client (its total time ends here)
+  // For responses with request_frame: the request's packet type (0 for an admin reply, whose
+  // command is admin_command). Read by the SRT tap (srt.cpp).
+  guint32 request_type;
 };
 
 struct ConvData {
@@ -131,12 +135,20 @@ struct TapRecord {
   const Job* job_result;   // set on the PDU that delivered the result to the job's client
   bool error_packet;
   bool second_pass;        // the whole capture was seen: a job without an end is incomplete
+  // Service response time (srt.cpp): set on a response linked to its request (request_frame != 0);
+  // request_type is the request's packet type, 0 for an admin reply (see admin_command).
+  guint32 request_frame;
+  nstime_t request_ts;
+  guint32 request_type;
 };
 
 // ---------------------------------------------------------------------------------------------
 // Functions one file calls in another
 
 // wire_strings.cpp
+// Writes `b` with control bytes escaped (\0 \n \r \xNN; also \t and bytes >= 0x80 when
+// escape_non_ascii) to `out`, which holds at least 4 * b.size() bytes; returns the length written.
+size_t escape_bytes(Bytes b, char* out, bool escape_non_ascii);
 char* to_cstr(wmem_allocator_t* pool, Bytes b);
 
 // conversation.cpp
@@ -174,5 +186,12 @@ void proto_reg_handoff_gearman_plugin();
 
 // stats_tree.cpp
 void register_gearman_stats();
+
+// builtin_fields.cpp
+void register_builtin_fields();
+void add_builtin_fields(proto_tree* tree, tvbuff_t* tvb, const gearproto::Header& h, const gearproto::Arguments& args);
+
+// srt.cpp
+void register_gearman_srt();
 
 }  // namespace gearman_plugin

@@ -61,6 +61,7 @@ void link_request(PduData* pd, const gearjobs::Effect& e, packet_info* pinfo) {
   if (!e.answers) return;
   pd->request_frame = static_cast<guint32>(e.request.frame);
   pd->request_ts = nstime_of(e.request.t);
+  pd->request_type = e.request.admin ? 0 : e.request.type;
   PduData* req = reinterpret_cast<PduData*>(static_cast<uintptr_t>(e.request.tag));
   if (req && req->response_frame == 0) req->response_frame = pinfo->num;
 }

@@ -41,6 +41,7 @@ int hf_length = -1;
 int hf_direction = -1;
 int hf_arg[gearproto::kArgKindCount];
 int hf_arg_raw = -1;
+int hf_percent = -1;
 int hf_garbage = -1;
 
 int hf_text_line = -1;
@@ -72,43 +73,44 @@ expert_field ei_missing_args = EI_INIT, ei_unexpected_data = EI_INIT, ei_handle_
              ei_work_exception = EI_INIT, ei_work_warning = EI_INIT, ei_admin_err = EI_INIT,
              ei_admin_unknown = EI_INIT, ei_admin_bad_args = EI_INIT, ei_admin_malformed = EI_INIT,
              ei_no_request = EI_INIT, ei_job_incomplete = EI_INIT, ei_resync = EI_INIT,
-             ei_truncated = EI_INIT;
+             ei_truncated = EI_INIT, ei_missing_last_separator = EI_INIT, ei_unusual_number = EI_INIT;
 
 namespace {
 
 value_string* type_vals = nullptr;  // built from the packet table
 
-struct ArgField { const char* abbrev; ftenum type; };
+struct ArgField { const char* abbrev; ftenum type; const char* label; };
 
 ArgField arg_field(Arg a) {
-  // Names the built-in dissector also uses keep its meaning and type (string), so saved filters
-  // keep working; numbers and raw bytes get new names.
+  // Names the built-in dissector also uses keep its type and label, so saved filters keep working
+  // (its other fields are filled too: builtin_fields.cpp). Numbers and raw bytes get names of
+  // their own, with labels no built-in field has.
   switch (a) {
-    case Arg::Function: return {"gearman.func.name", FT_STRING};
-    case Arg::Unique: return {"gearman.uniq_id", FT_STRING};
-    case Arg::Handle: return {"gearman.job.handle", FT_STRING};
-    case Arg::Payload: return {"gearman.payload", FT_BYTES};
-    case Arg::Numerator: return {"gearman.status.numerator", FT_UINT64};
-    case Arg::Denominator: return {"gearman.status.denominator", FT_UINT64};
-    case Arg::Timeout: return {"gearman.timeout", FT_UINT32};
-    case Arg::Epoch: return {"gearman.epoch", FT_UINT64};
-    case Arg::Minute: return {"gearman.sched.minute", FT_UINT32};
-    case Arg::Hour: return {"gearman.sched.hour", FT_UINT32};
-    case Arg::DayOfMonth: return {"gearman.sched.day_of_month", FT_UINT32};
-    case Arg::Month: return {"gearman.sched.month", FT_UINT32};
-    case Arg::DayOfWeek: return {"gearman.sched.day_of_week", FT_UINT32};
-    case Arg::Reducer: return {"gearman.reducer.name", FT_STRING};
-    case Arg::Aggregate: return {"gearman.aggregate", FT_STRING};
-    case Arg::ClientId: return {"gearman.client_id", FT_STRING};
-    case Arg::Option: return {"gearman.opt.name", FT_STRING};
-    case Arg::ErrorCode: return {"gearman.error.code", FT_STRING};
-    case Arg::ErrorText: return {"gearman.error.text", FT_STRING};
-    case Arg::Known: return {"gearman.status.known", FT_UINT32};
-    case Arg::Running: return {"gearman.status.running", FT_UINT32};
-    case Arg::ClientCount: return {"gearman.status.client_count", FT_UINT32};
-    case Arg::EchoData: return {"gearman.echo_data", FT_BYTES};
+    case Arg::Function: return {"gearman.func.name", FT_STRING, "Function Name"};
+    case Arg::Unique: return {"gearman.uniq_id", FT_STRING, "Unique ID"};
+    case Arg::Handle: return {"gearman.job.handle", FT_STRING, "Job Handle"};
+    case Arg::Payload: return {"gearman.payload", FT_BYTES, "Payload"};
+    case Arg::Numerator: return {"gearman.status.numerator", FT_DOUBLE, "Progress numerator"};
+    case Arg::Denominator: return {"gearman.status.denominator", FT_DOUBLE, "Progress denominator"};
+    case Arg::Timeout: return {"gearman.timeout", FT_UINT32, "Timeout (ms)"};
+    case Arg::Epoch: return {"gearman.epoch", FT_UINT64, "Run at (Unix time)"};
+    case Arg::Minute: return {"gearman.sched.minute", FT_UINT32, "Schedule: minute"};
+    case Arg::Hour: return {"gearman.sched.hour", FT_UINT32, "Schedule: hour"};
+    case Arg::DayOfMonth: return {"gearman.sched.day_of_month", FT_UINT32, "Schedule: day of month"};
+    case Arg::Month: return {"gearman.sched.month", FT_UINT32, "Schedule: month"};
+    case Arg::DayOfWeek: return {"gearman.sched.day_of_week", FT_UINT32, "Schedule: day of week"};
+    case Arg::Reducer: return {"gearman.reducer", FT_STRINGZ, "Reducer"};
+    case Arg::Aggregate: return {"gearman.aggregate", FT_STRING, "Aggregate"};
+    case Arg::ClientId: return {"gearman.client_id", FT_STRING, "Client ID"};
+    case Arg::Option: return {"gearman.opt.name", FT_STRING, "Option Name"};
+    case Arg::ErrorCode: return {"gearman.err.code", FT_STRINGZ, "Error Code"};
+    case Arg::ErrorText: return {"gearman.err.text", FT_STRINGZ, "Error Text"};
+    case Arg::Known: return {"gearman.status.known", FT_UINT32, "Status: job known"};
+    case Arg::Running: return {"gearman.status.running", FT_UINT32, "Status: job running"};
+    case Arg::ClientCount: return {"gearman.status.client_count", FT_UINT32, "Status: clients waiting"};
+    case Arg::EchoData: return {"gearman.echo_data", FT_BYTES, "Echo data"};
   }
-  return {"gearman.arg", FT_BYTES};
+  return {"gearman.arg", FT_BYTES, "Argument"};
 }
 
 #define HF(idp, name, abbrev, type, display, strings, blurb) \
@@ -133,7 +135,8 @@ void proto_register_gearman_plugin() {
     HF(&hf_type_name, "Packet Type Name", "gearman.type", FT_STRING, BASE_NONE, nullptr, "Packet type name, e.g. SUBMIT_JOB"),
     HF(&hf_length, "Data Length", "gearman.data_size", FT_UINT32, BASE_DEC, nullptr, nullptr),
     HF(&hf_direction, "Direction", "gearman.direction", FT_STRING, BASE_NONE, nullptr, "to server / from server"),
-    HF(&hf_arg_raw, "Invalid number", "gearman.arg.invalid_number", FT_STRING, BASE_NONE, nullptr, "A numeric argument that is not a valid decimal number"),
+    HF(&hf_arg_raw, "Number as sent", "gearman.arg.invalid_number", FT_STRING, BASE_NONE, nullptr, "A numeric argument that is not a plain decimal number, as text"),
+    HF(&hf_percent, "Progress (%)", "gearman.status.percent", FT_DOUBLE, BASE_NONE, nullptr, "100 * numerator / denominator (WORK_STATUS, STATUS_RES)"),
     HF(&hf_garbage, "Skipped bytes", "gearman.garbage", FT_BYTES, BASE_NONE, nullptr, "Bytes that are not Gearman, skipped to resynchronise"),
     HF(&hf_text_line, "Text line", "gearman.admin.line", FT_STRING, BASE_NONE, nullptr, "An admin protocol line"),
     HF(&hf_mgr_cmd, "Management Command", "gearman.mgr_cmd", FT_STRING, BASE_NONE, nullptr, "Admin command (canonical name)"),
@@ -178,8 +181,9 @@ void proto_register_gearman_plugin() {
     Arg a = static_cast<Arg>(i);
     ArgField f = arg_field(a);
     hf_arg[i] = -1;
-    hf_args[i] = HF(&hf_arg[i], gearproto::arg_title(a), f.abbrev, f.type,
-                    (f.type == FT_STRING || f.type == FT_BYTES) ? BASE_NONE : BASE_DEC, nullptr, nullptr);
+    const bool text = f.type == FT_STRING || f.type == FT_STRINGZ || f.type == FT_BYTES;
+    hf_args[i] = HF(&hf_arg[i], f.label, f.abbrev, f.type, text || f.type == FT_DOUBLE ? BASE_NONE : BASE_DEC,
+                    nullptr, nullptr);
   }
 
   proto_register_field_array(proto_gearman, hf_fixed, array_length(hf_fixed));
@@ -190,9 +194,11 @@ void proto_register_gearman_plugin() {
 
   static ei_register_info ei[] = {
     {&ei_missing_args, {"gearman.expert.missing_arguments", PI_MALFORMED, PI_ERROR, "Fewer arguments than the packet type needs", EXPFILL}},
-    {&ei_unexpected_data, {"gearman.expert.unexpected_data", PI_MALFORMED, PI_WARN, "Data on a packet type that takes no arguments", EXPFILL}},
+    {&ei_missing_last_separator, {"gearman.expert.missing_last_separator", PI_PROTOCOL, PI_WARN, "NUL before an empty last argument missing: gearmand closes the connection, Gearman::Server answers ERROR not_worker", EXPFILL}},
+    {&ei_unexpected_data, {"gearman.expert.unexpected_data", PI_PROTOCOL, PI_NOTE, "Data on a packet type that takes no arguments (servers ignore it)", EXPFILL}},
     {&ei_handle_too_long, {"gearman.expert.handle_too_long", PI_PROTOCOL, PI_WARN, "Job handle longer than 64 bytes with its NUL", EXPFILL}},
-    {&ei_bad_number, {"gearman.expert.bad_number", PI_MALFORMED, PI_WARN, "Numeric argument is not a decimal number in range", EXPFILL}},
+    {&ei_bad_number, {"gearman.expert.bad_number", PI_MALFORMED, PI_WARN, "Numeric argument gearmand refuses", EXPFILL}},
+    {&ei_unusual_number, {"gearman.expert.unusual_number", PI_PROTOCOL, PI_NOTE, "Numeric argument is not a plain decimal number (servers read it with atoi/strtol and forward it)", EXPFILL}},
     {&ei_empty_required, {"gearman.expert.empty_argument", PI_PROTOCOL, PI_WARN, "Empty function name or job handle", EXPFILL}},
     {&ei_unknown_type, {"gearman.expert.unknown_type", PI_PROTOCOL, PI_WARN, "Unknown packet type", EXPFILL}},
     {&ei_magic_not_allowed, {"gearman.expert.magic_not_allowed", PI_PROTOCOL, PI_WARN, "Packet type sent with the wrong magic", EXPFILL}},
@@ -234,6 +240,8 @@ void proto_register_gearman_plugin() {
                                  reinterpret_cast<guint*>(&limits.max_data_length));
 
   gearman_tap = register_tap("gearman");
+  register_builtin_fields();
+  register_gearman_srt();
   register_init_routine(init_jobs);
   register_cleanup_routine(cleanup_jobs);
 }

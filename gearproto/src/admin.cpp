@@ -161,6 +161,32 @@ bool admin_command_is_distinctive(AdminCommand c) {
   }
 }
 
+bool admin_line_may_become_distinctive(Bytes partial) {
+  if (partial.size() > 256) return false;  // command lines are short
+  for (char c : partial)
+    if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\r') return false;
+  for (const CommandWords& cw : kCommands) {
+    if (!admin_command_is_distinctive(cw.command)) continue;
+    Bytes rest = partial;
+    bool fits = true;
+    for (int w = 0; w < cw.n && fits; ++w) {
+      Bytes word = next_token(rest);
+      if (word.empty()) return true;  // nothing typed yet past the words that fit
+      if (rest.empty()) {             // the last word so far may be cut: a prefix will do
+        const char* full = cw.words[w];
+        if (word.size() > std::char_traits<char>::length(full)) { fits = false; break; }
+        for (size_t i = 0; i < word.size(); ++i)
+          if (std::tolower(static_cast<unsigned char>(word[i])) != full[i]) { fits = false; break; }
+        if (fits) return true;
+        break;
+      }
+      fits = iequals(word, cw.words[w]);
+    }
+    if (fits) return true;  // every command word typed: arguments follow
+  }
+  return false;
+}
+
 ReplyShape reply_shape(AdminCommand c) {
   switch (c) {
     case AdminCommand::Workers:

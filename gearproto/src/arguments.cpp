@@ -1,5 +1,6 @@
 #include "gearproto/arguments.h"
 
+#include <charconv>
 #include <cstring>
 
 namespace gearproto {
@@ -11,6 +12,8 @@ const char* arg_defect_name(ArgDefect d) {
     case kHandleTooLong: return "job handle longer than 63 bytes";
     case kBadNumber: return "not a decimal number in range";
     case kEmptyRequired: return "empty function name or job handle";
+    case kMissingLastSeparator: return "NUL separator before an empty last argument missing";
+    case kUnusualNumber: return "not a plain decimal number, but servers take it";
     case kDefectNone: break;
   }
   return "none";
@@ -64,6 +67,92 @@ std::optional<uint64_t> parse_number_arg(Arg kind, Bytes text) {
   }
 }
 
+namespace {
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// Would C's strtol/strtoll (as gearmand reads CAN_DO_TIMEOUT and SUBMIT_JOB_EPOCH) fail with
+// ERANGE on this text? It skips leading white space and a sign, then reads digits.
+bool strtoll_overflows(Bytes t) {
+  size_t i = 0;
+  while (i < t.size() && (t[i] == ' ' || (t[i] >= '\t' && t[i] <= '\r'))) ++i;
+  if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+  uint64_t v = 0;
+  for (; i < t.size() && is_digit(t[i]); ++i) {
+    v = v * 10 + uint64_t(t[i] - '0');
+    if (v > uint64_t(INT64_MAX) + 1) return true;
+  }
+  return v > uint64_t(INT64_MAX);  // -2^63 is in range, but gearmand refuses LONG_MIN too
+}
+
+}  // namespace
+
+std::optional<double> parse_progress(Bytes t) {
+  // digits [. digits] [e|E [+|-] digits]: what Number.prototype.toString, Perl, Python's str and
+  // PHP print for a float. At least one digit before any '.' or exponent.
+  if (t.empty() || t.size() > 64) return std::nullopt;
+  size_t i = 0, n = t.size();
+  while (i < n && is_digit(t[i])) ++i;
+  if (i == 0) return std::nullopt;
+  if (i < n && t[i] == '.') {
+    ++i;
+    while (i < n && is_digit(t[i])) ++i;
+  }
+  if (i < n && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < n && (t[i] == '+' || t[i] == '-')) ++i;
+    const size_t digits = i;
+    while (i < n && is_digit(t[i])) ++i;
+    if (i == digits) return std::nullopt;
+  }
+  if (i != n) return std::nullopt;
+  double v = 0;
+  // from_chars: locale-independent (a dissector runs under the user's LC_NUMERIC), no NUL needed.
+  auto r = std::from_chars(t.data(), t.data() + n, v, std::chars_format::general);
+  if (r.ec != std::errc() || r.ptr != t.data() + n) return std::nullopt;  // e.g. 1e999
+  return v;
+}
+
+std::optional<double> progress_percent(Bytes numerator, Bytes denominator) {
+  auto n = parse_progress(numerator), d = parse_progress(denominator);
+  if (!n || !d || *d == 0) return std::nullopt;
+  return 100.0 * *n / *d;
+}
+
+uint32_t check_number(Arg kind, Bytes text) {
+  switch (kind) {
+    case Arg::Numerator:
+    case Arg::Denominator:
+      // Empty: no progress known (Perl Gearman::Server's STATUS_RES for a job it does not know;
+      // gearmand writes 0 and 0). Fractions: JavaScript workers' percentages. gearmand reads
+      // either with atoi and forwards the text unchanged; Gearman::Server forwards it as it is.
+      if (text.empty() || parse_progress(text)) return 0;
+      return kUnusualNumber;
+    case Arg::Known:
+    case Arg::Running:
+    case Arg::ClientCount:
+      // Written by the server; clients read them with atoi.
+      return parse_number_arg(kind, text) ? 0u : uint32_t(kUnusualNumber);
+    case Arg::Timeout:
+      // gearmand refuses a timeout over 20 bytes or outside a long; reads anything else with strtol.
+      if (text.size() > 20 || strtoll_overflows(text)) return kBadNumber;
+      return parse_number_arg(kind, text) ? 0u : uint32_t(kUnusualNumber);
+    case Arg::Epoch:
+      // gearmand refuses an epoch strtoll cannot hold (ERANGE); reads anything else with strtoll.
+      if (strtoll_overflows(text)) return kBadNumber;
+      return parse_decimal(text, uint64_t(INT64_MAX)) ? 0u : uint32_t(kUnusualNumber);
+    case Arg::Minute:
+    case Arg::Hour:
+    case Arg::DayOfMonth:
+    case Arg::Month:
+    case Arg::DayOfWeek:
+      // gearmand refuses SUBMIT_JOB_SCHED altogether ("Command not expected"); the spec's ranges.
+      return parse_number_arg(kind, text) ? 0u : uint32_t(kBadNumber);
+    default:
+      return 0;
+  }
+}
+
 static uint32_t check_argument(const ArgView& a, ArgChecks checks) {
   uint32_t d = 0;
   if (a.kind == Arg::Handle) {
@@ -71,11 +160,8 @@ static uint32_t check_argument(const ArgView& a, ArgChecks checks) {
     if (a.value.empty()) d |= kEmptyRequired;
   } else if (a.kind == Arg::Function && a.value.empty()) {
     d |= kEmptyRequired;
-  } else if ((a.kind == Arg::Numerator || a.kind == Arg::Denominator) && a.value.empty()) {
-    // No progress known: Perl Gearman::Server's STATUS_RES for a job it does not know (gearmand
-    // writes 0 and 0). Not a defect; the number is simply absent.
-  } else if (checks == ArgChecks::All && arg_is_number(a.kind) && !parse_number_arg(a.kind, a.value)) {
-    d |= kBadNumber;
+  } else if (checks == ArgChecks::All && arg_is_number(a.kind)) {
+    d |= check_number(a.kind, a.value);
   }
   return d;
 }
@@ -104,6 +190,17 @@ Arguments split_arguments(const PacketInfo& info, Bytes data, ArgChecks checks) 
     const void* nul = pos < data.size() ? std::memchr(data.data() + pos, '\0', data.size() - pos) : nullptr;
     if (!nul) {
       a.value = data.substr(pos);
+      if (i + 2 == info.argc) {
+        // Only the separator before the last argument is missing: that argument is empty.
+        ArgView& last = out.args[i + 1];
+        last.kind = info.args[i + 1];
+        last.offset = static_cast<uint32_t>(data.size());
+        last.present = true;
+        last.defects = kMissingLastSeparator;
+        ++out.present;
+        out.defects |= kMissingLastSeparator;
+        break;
+      }
       out.defects |= kMissingArguments;
       ran_out = true;
       continue;
@@ -115,7 +212,7 @@ Arguments split_arguments(const PacketInfo& info, Bytes data, ArgChecks checks) 
   for (uint8_t i = 0; i < info.argc; ++i) {
     ArgView& a = out.args[i];
     if (!a.present) continue;
-    a.defects = check_argument(a, checks);
+    a.defects |= check_argument(a, checks);
     out.defects |= a.defects;
   }
   return out;

@@ -23,13 +23,45 @@ size_t find_plausible_header(Bytes buf, size_t from, const Limits& limits) {
   return Bytes::npos;
 }
 
-Plausibility classify_stream_start(Bytes payload, const Limits& limits) {
-  if (plausible_header(payload, limits)) return Plausibility::Binary;
-  if (payload.empty() || payload[0] == '\0') return Plausibility::No;
+StreamStart classify_stream_prefix(Bytes payload, const Limits& limits) {
+  StreamStart out;
+  if (payload.empty()) {
+    out.verdict = StreamStart::NeedMore;
+    return out;
+  }
+  if (payload[0] == '\0') {
+    const size_t seen = payload.size() < 4 ? payload.size() : 4;
+    if (std::memcmp(payload.data(), "\0REQ", seen) != 0 && std::memcmp(payload.data(), "\0RES", seen) != 0)
+      return out;
+    if (payload.size() < kBinaryDecisionBytes) {
+      out.verdict = StreamStart::NeedMore;
+      out.need = kBinaryDecisionBytes;
+      return out;
+    }
+    const Magic magic = payload[3] == 'Q' ? Magic::Req : Magic::Res;
+    const PacketInfo* info = packet_info(read_be32(payload.data() + 4));
+    if (!info || !info->allows(magic)) return out;
+    if (payload.size() >= kHeaderSize && read_be32(payload.data() + 8) > limits.max_data_length) return out;
+    out.verdict = StreamStart::Binary;
+    return out;
+  }
   Frame f = frame_text(payload, limits);
-  if (f.status != Frame::Complete) return Plausibility::No;
+  if (f.status == Frame::NeedMore) {
+    if (admin_line_may_become_distinctive(payload)) out.verdict = StreamStart::NeedMore;
+    return out;
+  }
+  if (f.status != Frame::Complete) return out;
   AdminRequest r = parse_admin_command(f.line);
-  return admin_command_is_distinctive(r.command) && r.defects == 0 ? Plausibility::AdminText : Plausibility::No;
+  if (admin_command_is_distinctive(r.command) && r.defects == 0) out.verdict = StreamStart::AdminText;
+  return out;
+}
+
+Plausibility classify_stream_start(Bytes payload, const Limits& limits) {
+  switch (classify_stream_prefix(payload, limits).verdict) {
+    case StreamStart::Binary: return Plausibility::Binary;
+    case StreamStart::AdminText: return Plausibility::AdminText;
+    default: return Plausibility::No;
+  }
 }
 
 }  // namespace gearproto

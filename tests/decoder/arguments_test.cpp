@@ -30,12 +30,7 @@ TEST(Arguments, LastArgumentKeepsNulsAndMayBeEmpty) {
 }
 
 TEST(Arguments, MissingSeparatorIsADefectNotACrash) {
-  Arguments a = split(WORK_COMPLETE, "H:x:1");  // the built-in dissector calls this Malformed
-  EXPECT_TRUE(a.defects & kMissingArguments);
-  EXPECT_EQ(a.present, 1);
-  EXPECT_EQ(*a.get(Arg::Handle), "H:x:1");
-  EXPECT_FALSE(a.get(Arg::Payload));
-  a = split(JOB_ASSIGN_ALL, B("H:1\0fn"));
+  Arguments a = split(JOB_ASSIGN_ALL, B("H:1\0fn"));
   EXPECT_TRUE(a.defects & kMissingArguments);
   EXPECT_EQ(a.present, 2);
   EXPECT_EQ(*a.get(Arg::Function), "fn");
@@ -66,9 +61,10 @@ TEST(Arguments, NumbersAreParsedAndChecked) {
   EXPECT_EQ(a.defects, 0u);
   EXPECT_EQ(*parse_number_arg(Arg::Numerator, *a.get(Arg::Numerator)), 3u);
   EXPECT_EQ(*parse_number_arg(Arg::Denominator, *a.get(Arg::Denominator)), 10u);
+  // Not a number, but gearmand reads it with atoi and forwards it unchanged: unusual, not rejected.
   a = split(WORK_STATUS, B("H:x:1\0x\0" "10"));
-  EXPECT_TRUE(a.defects & kBadNumber);
-  EXPECT_TRUE(a.find(Arg::Numerator)->defects & kBadNumber);
+  EXPECT_EQ(a.defects, uint32_t(kUnusualNumber));
+  EXPECT_TRUE(a.find(Arg::Numerator)->defects & kUnusualNumber);
   EXPECT_EQ(a.find(Arg::Denominator)->defects, 0u);
   // Perl Gearman::Server's answer about a job it does not know: no progress, empty numbers
   // (captures/perl-server.pcap, frame 188). Absent, not malformed; other empty numbers still are.
@@ -76,14 +72,20 @@ TEST(Arguments, NumbersAreParsedAndChecked) {
   EXPECT_EQ(a.defects, 0u);
   EXPECT_EQ(*a.get(Arg::Numerator), "");
   a = split(CAN_DO_TIMEOUT, B("fn\0"));
-  EXPECT_TRUE(a.defects & kBadNumber);
+  EXPECT_EQ(a.defects, uint32_t(kUnusualNumber));  // gearmand: strtol("") = 0, taken
   a = split(STATUS_RES, B("H:x:1\0" "2\0" "1\0" "0\0" "0"));
-  EXPECT_TRUE(a.defects & kBadNumber);  // known must be 0 or 1
+  EXPECT_EQ(a.defects, uint32_t(kUnusualNumber));  // known is 0 or 1; clients read it with atoi
   a = split(STATUS_RES_UNIQUE, B("u1\0" "1\0" "1\0" "5\0" "10\0" "2"));
   EXPECT_EQ(a.defects, 0u);
   EXPECT_EQ(*parse_number_arg(Arg::ClientCount, *a.get(Arg::ClientCount)), 2u);
   a = split(CAN_DO_TIMEOUT, B("fn\0" "4294967296"));
-  EXPECT_TRUE(a.defects & kBadNumber);  // over 32 bits
+  EXPECT_EQ(a.defects, uint32_t(kUnusualNumber));  // over 32 bits, but a long: gearmand takes it
+  a = split(CAN_DO_TIMEOUT, B("fn\0" "9223372036854775808"));
+  EXPECT_EQ(a.defects, uint32_t(kBadNumber));  // strtol: ERANGE, gearmand refuses it
+  a = split(CAN_DO_TIMEOUT, B("fn\0" "000000000000000000030"));
+  EXPECT_EQ(a.defects, uint32_t(kBadNumber));  // over 20 bytes: gearmand refuses it
+  a = split(SUBMIT_JOB_EPOCH, B("f\0u\0" "99999999999999999999\0x"));
+  EXPECT_EQ(a.defects, uint32_t(kBadNumber));  // strtoll: ERANGE
   a = split(SUBMIT_JOB_SCHED, B("f\0u\0" "59\0" "23\0" "31\0" "12\0" "6\0data"));
   EXPECT_EQ(a.defects, 0u);
   a = split(SUBMIT_JOB_SCHED, B("f\0u\0" "60\0" "23\0" "0\0" "13\0" "7\0data"));
@@ -137,4 +139,83 @@ TEST(Arguments, DecimalParsing) {
   EXPECT_EQ(*parse_signed_decimal("-1"), -1);
   EXPECT_EQ(*parse_signed_decimal("+5"), 5);
   EXPECT_FALSE(parse_signed_decimal("-"));
+}
+
+// Real bytes from real software: what gearmand and Perl Gearman::Server accept and forward.
+
+TEST(RealBytes, JavaScriptPercentageAsNumerator) {
+  // A Node.js worker (npm `gearman` sendWorkStatus(handle, String(done / total * 100), "100")):
+  // gearmand forwards the text unchanged to the client.
+  Arguments a = split(WORK_STATUS, B("H:vm:1\0" "33.33333333333333\0" "100"));
+  EXPECT_EQ(a.defects, 0u);
+  EXPECT_DOUBLE_EQ(*parse_progress(*a.get(Arg::Numerator)), 33.33333333333333);
+  EXPECT_DOUBLE_EQ(*progress_percent(*a.get(Arg::Numerator), *a.get(Arg::Denominator)), 33.33333333333333);
+  EXPECT_FALSE(parse_number_arg(Arg::Numerator, *a.get(Arg::Numerator)));  // not an integer
+}
+
+TEST(RealBytes, PerlWorkerStatusAndGearmandForward) {
+  // Perl Gearman::Job::set_status(100 / 3, 100) to gearmand 1.1.20, and gearmand's copy to the
+  // client: both bytes for bytes as captured on loopback.
+  const Bytes req = B("\0REQ\0\0\0\x0c\0\0\0\x1b" "H:vm:1\0" "33.3333333333333\0" "100");
+  const Bytes res = B("\0RES\0\0\0\x0c\0\0\0\x1b" "H:vm:1\0" "33.3333333333333\0" "100");
+  for (Bytes pdu : {req, res}) {
+    Frame f = frame_message(pdu, Limits{});
+    ASSERT_EQ(f.status, Frame::Complete);
+    EXPECT_EQ(f.error, FrameError::None);
+    Arguments a = split_arguments(*f.header.info, pdu.substr(kHeaderSize));
+    EXPECT_EQ(a.defects, 0u);
+    EXPECT_NEAR(*progress_percent(*a.get(Arg::Numerator), *a.get(Arg::Denominator)), 33.3333333333333, 1e-12);
+  }
+}
+
+TEST(RealBytes, PerlServerEmptyProgress) {
+  // Perl Gearman::Server's STATUS_RES for a job it does not know (captures/perl-server.pcap).
+  Arguments a = split(STATUS_RES, B("H:gearcap:9\0" "0\0" "0\0" "\0"));
+  EXPECT_EQ(a.defects, 0u);
+  EXPECT_EQ(*a.get(Arg::Numerator), "");
+  EXPECT_EQ(*a.get(Arg::Denominator), "");
+  EXPECT_FALSE(parse_progress(*a.get(Arg::Numerator)));
+  EXPECT_FALSE(progress_percent(*a.get(Arg::Numerator), *a.get(Arg::Denominator)));
+  // Gearman::Server keeps a worker's status as text and answers GET_STATUS with it.
+  a = split(STATUS_RES, B("H:gearcap:9\0" "1\0" "1\0" "33.3333333333333\0" "100"));
+  EXPECT_EQ(a.defects, 0u);
+}
+
+TEST(RealBytes, PerlWorkerCompleteWithoutSeparator) {
+  // Perl Gearman::Worker's _job_request sends `$v ? join("\0", $handle, $v) : $handle`: for an
+  // empty or "0" result WORK_COMPLETE is the handle alone (captured against gearmand 1.1.20).
+  const Bytes pdu = B("\0REQ\0\0\0\x0d\0\0\0\x06" "H:vm:1");
+  Frame f = frame_message(pdu, Limits{});
+  ASSERT_EQ(f.status, Frame::Complete);
+  Arguments a = split_arguments(*f.header.info, pdu.substr(kHeaderSize));
+  EXPECT_EQ(a.defects, uint32_t(kMissingLastSeparator));  // not kMissingArguments
+  EXPECT_FALSE(a.defects & kRejectedDefects);
+  EXPECT_EQ(a.present, 2);
+  EXPECT_EQ(*a.get(Arg::Handle), "H:vm:1");
+  EXPECT_EQ(*a.get(Arg::Payload), "");
+  EXPECT_EQ(a.find(Arg::Payload)->offset, 6u);
+  EXPECT_EQ(a.find(Arg::Payload)->defects, uint32_t(kMissingLastSeparator));
+  // Perl Gearman::Worker::send_work_status passes only the numerator on ("handle\0num"): the
+  // denominator is the missing last argument.
+  a = split(WORK_STATUS, B("H:vm:1\0" "5"));
+  EXPECT_EQ(a.defects, uint32_t(kMissingLastSeparator));
+  EXPECT_EQ(*a.get(Arg::Denominator), "");
+  // Two separators missing is still too few arguments.
+  a = split(WORK_STATUS, B("H:vm:1"));
+  EXPECT_TRUE(a.defects & kMissingArguments);
+}
+
+TEST(Progress, WhatSoftwarePrintsForAFloat) {
+  EXPECT_EQ(*parse_progress("0"), 0.0);
+  EXPECT_EQ(*parse_progress("100"), 100.0);
+  EXPECT_EQ(*parse_progress("0.5"), 0.5);
+  EXPECT_EQ(*parse_progress("5."), 5.0);          // Perl/PHP never, but C's %g-less printf may
+  EXPECT_EQ(*parse_progress("1e-7"), 1e-7);        // JavaScript's String(1e-7)
+  EXPECT_EQ(*parse_progress("2.5E+21"), 2.5e21);   // PHP
+  EXPECT_EQ(*parse_progress("18446744073709551616"), 18446744073709551616.0);
+  for (const char* no : {"", "-1", "+1", " 1", "1 ", ".5", "1e", "1e+", "0x10", "inf", "nan", "1,5", "1.2.3"})
+    EXPECT_FALSE(parse_progress(no)) << no;
+  EXPECT_FALSE(parse_progress("1e999"));  // out of a double's range
+  EXPECT_FALSE(progress_percent("1", "0"));
+  EXPECT_EQ(*progress_percent("1", "4"), 25.0);
 }

@@ -52,3 +52,40 @@ TEST(Resync, ClassifiesStreamStarts) {
   EXPECT_EQ(classify_stream_start("show unique jobs\n", Limits{}), Plausibility::AdminText);
   EXPECT_EQ(classify_stream_start("", Limits{}), Plausibility::No);
 }
+
+TEST(Resync, StreamStartDecidesOnEightBytes) {
+  const std::string pdu = make_request(SUBMIT_JOB, {"reverse", "u", "data"});
+  // Every prefix shorter than magic + type agrees so far: wait. Eight bytes decide.
+  for (size_t n = 1; n < kBinaryDecisionBytes; ++n) {
+    StreamStart s = classify_stream_prefix(Bytes(pdu).substr(0, n), Limits{});
+    EXPECT_EQ(s.verdict, StreamStart::NeedMore) << n;
+    EXPECT_EQ(s.need, kBinaryDecisionBytes) << n;
+  }
+  for (size_t n = kBinaryDecisionBytes; n <= pdu.size(); ++n)
+    EXPECT_EQ(classify_stream_prefix(Bytes(pdu).substr(0, n), Limits{}).verdict, StreamStart::Binary) << n;
+  EXPECT_EQ(classify_stream_start(Bytes(pdu).substr(0, 8), Limits{}), Plausibility::Binary);
+  EXPECT_EQ(classify_stream_start(Bytes(pdu).substr(0, 7), Limits{}), Plausibility::No);
+  EXPECT_EQ(classify_stream_prefix("", Limits{}).verdict, StreamStart::NeedMore);
+}
+
+TEST(Resync, StreamStartRejectsEarly) {
+  EXPECT_EQ(classify_stream_prefix(B("\0X"), Limits{}).verdict, StreamStart::No);
+  EXPECT_EQ(classify_stream_prefix(B("\0REX"), Limits{}).verdict, StreamStart::No);
+  EXPECT_EQ(classify_stream_prefix(B("\0REQ\0\0\0\x63"), Limits{}).verdict, StreamStart::No);  // type 99
+  EXPECT_EQ(classify_stream_prefix(B("\0REQ\0\0\0\x08"), Limits{}).verdict, StreamStart::No);  // JOB_CREATED with REQ
+  EXPECT_EQ(classify_stream_prefix(B("\0RES\0\0\0\x08"), Limits{}).verdict, StreamStart::Binary);
+  EXPECT_EQ(classify_stream_prefix(B("\0RES\0\0\0\x06\x7f\xff\xff\xff"), Limits{}).verdict, StreamStart::No);  // oversize
+}
+
+TEST(Resync, StreamStartWaitsForAnAdminLine) {
+  EXPECT_EQ(classify_stream_prefix("stat", Limits{}).verdict, StreamStart::NeedMore);
+  EXPECT_EQ(classify_stream_prefix("STATUS", Limits{}).verdict, StreamStart::NeedMore);
+  EXPECT_EQ(classify_stream_prefix("show uni", Limits{}).verdict, StreamStart::NeedMore);
+  EXPECT_EQ(classify_stream_prefix("maxqueue fn 1", Limits{}).verdict, StreamStart::NeedMore);
+  EXPECT_EQ(classify_stream_prefix("s", Limits{}).verdict, StreamStart::NeedMore);
+  EXPECT_EQ(classify_stream_prefix("stats", Limits{}).verdict, StreamStart::No);     // memcached
+  EXPECT_EQ(classify_stream_prefix("GET / HT", Limits{}).verdict, StreamStart::No);  // HTTP
+  EXPECT_EQ(classify_stream_prefix("vers", Limits{}).verdict, StreamStart::No);      // shared with memcached
+  EXPECT_EQ(classify_stream_prefix("status\r\n", Limits{}).verdict, StreamStart::AdminText);
+  EXPECT_EQ(classify_stream_prefix(B("\x16\x03"), Limits{}).verdict, StreamStart::No);  // TLS
+}

@@ -38,10 +38,22 @@ class Pcap {
 
   // Sends `payload` in one segment from a (to_server) or b.
   void send(Conn& c, bool to_server, const std::string& payload, uint32_t advance_us = 1000) {
+    uint32_t& seq = to_server ? c.seq_a : c.seq_b;
+    write_segment(c, to_server, payload, seq, advance_us);
+    seq += static_cast<uint32_t>(payload.size());
+  }
+
+  // Sends `payload` again as a retransmission of the segment that started `back` bytes ago.
+  void retransmit(Conn& c, bool to_server, const std::string& payload, uint32_t back, uint32_t advance_us = 200000) {
+    const uint32_t seq = (to_server ? c.seq_a : c.seq_b) - back;
+    write_segment(c, to_server, payload, seq, advance_us);
+  }
+
+ private:
+  void write_segment(Conn& c, bool to_server, const std::string& payload, uint32_t seq, uint32_t advance_us) {
     usec_ += advance_us;
     const Endpoint& s = to_server ? c.a : c.b;
     const Endpoint& d = to_server ? c.b : c.a;
-    uint32_t& seq = to_server ? c.seq_a : c.seq_b;
     const uint32_t ack = to_server ? c.seq_b : c.seq_a;
     std::string pkt;
     // Ethernet
@@ -65,7 +77,6 @@ class Pcap {
     tcp[12] = 0x50; tcp[13] = 0x18; tcp[14] = 0xff; tcp[15] = 0xff;
     pkt.append(reinterpret_cast<char*>(tcp), 20);
     pkt += payload;
-    seq += static_cast<uint32_t>(payload.size());
     const uint32_t sec = 1700000000 + usec_ / 1000000, us = usec_ % 1000000;
     const uint32_t len = static_cast<uint32_t>(pkt.size());
     std::fwrite(&sec, 4, 1, f_); std::fwrite(&us, 4, 1, f_);
@@ -73,7 +84,6 @@ class Pcap {
     std::fwrite(pkt.data(), 1, pkt.size(), f_);
   }
 
- private:
   static void put32(unsigned char* p, uint32_t v) {
     p[0] = static_cast<unsigned char>(v >> 24); p[1] = static_cast<unsigned char>(v >> 16);
     p[2] = static_cast<unsigned char>(v >> 8); p[3] = static_cast<unsigned char>(v);
@@ -109,8 +119,12 @@ struct Counter {
     std::fprintf(f, "}, \"by_type_magic\": {");
     first = true;
     for (auto& [k, v] : by_type_magic) { std::fprintf(f, "%s\"%s\": %d", first ? "" : ", ", k.c_str(), v); first = false; }
-    std::fprintf(f, "}},\n \"jobs\": {\"total\": %d, \"complete\": %d, \"fail\": %d, \"exception\": %d, \"incomplete\": %d}}\n",
-                 jobs_total, complete, fail, exception, incomplete);
+    if (jobs_total < 0) {  // no job truth for this capture
+      std::fprintf(f, "}}}\n");
+    } else {
+      std::fprintf(f, "}},\n \"jobs\": {\"total\": %d, \"complete\": %d, \"fail\": %d, \"exception\": %d, \"incomplete\": %d}}\n",
+                   jobs_total, complete, fail, exception, incomplete);
+    }
     std::fclose(f);
   }
 };
@@ -211,7 +225,8 @@ void broken(const std::string& dir) {
   s.clear(); append_raw(s, Bytes("\0REQ", 4), SUBMIT_JOB, 7, "reverse");  // missing arguments
   p.send(c, true, s);
   p.send(c, false, make_response(JOB_CREATED, {std::string(80, 'h')}));  // handle too long, no request
-  p.send(c, true, make_request(WORK_STATUS, {"H:gm:1", "x", "2"}));  // bad number
+  p.send(c, true, make_request(WORK_STATUS, {"H:gm:1", "x", "2"}));  // unusual number (gearmand: atoi)
+  p.send(c, true, make_request(CAN_DO_TIMEOUT, {"fn\x01\n", "99999999999999999999999"}));  // gearmand refuses; control bytes
   s.clear(); append_raw(s, Bytes("\0REQ", 4), ECHO_REQ, 0x7fffffff);  // oversize
   p.send(c, true, s);
   p.send(c, true, make_request(WORK_WARNING, {"H:gm:1", "careful"}));
@@ -233,6 +248,85 @@ void not_gearman(const std::string& dir) {
   p.send(mcb, true, std::string("\x80\x00\x00\x03\x00\x00\x00\x00\x00\x00\x00\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" "foo", 27));
 }
 
+// The exact bytes real software sends where it strays from the spec; each is accepted (or, for the
+// separator-less WORK_COMPLETE, at least read) by a real server. See docs/decoder.md.
+void real_bytes(const std::string& dir) {
+  Pcap p(dir + "/real-bytes.pcap");
+  Counter n;
+  Conn worker{{ip(10, 0, 0, 3), 40021}, {ip(10, 0, 0, 2), 4730}};
+  Conn client{{ip(10, 0, 0, 1), 40020}, {ip(10, 0, 0, 2), 4730}};
+  auto send = [&](Conn& c, bool up, const std::string& s) { n.add(s); p.send(c, up, s); };
+  send(client, true, make_request(SUBMIT_JOB, {"progress", "", "x"}));
+  send(client, false, make_response(JOB_CREATED, {"H:vm:1"}));
+  send(worker, true, make_request(GRAB_JOB));
+  send(worker, false, make_response(JOB_ASSIGN, {"H:vm:1", "progress", "x"}));
+  // A Node.js worker (npm gearman: sendWorkStatus(handle, String(100 / 3), "100")); gearmand
+  // forwards the text unchanged.
+  send(worker, true, make_request(WORK_STATUS, {"H:vm:1", "33.33333333333333", "100"}));
+  send(client, false, make_response(WORK_STATUS, {"H:vm:1", "33.33333333333333", "100"}));
+  // Perl Gearman::Job::set_status(100 / 3, 100): Perl's own float text.
+  send(worker, true, make_request(WORK_STATUS, {"H:vm:1", "33.3333333333333", "100"}));
+  send(client, false, make_response(WORK_STATUS, {"H:vm:1", "33.3333333333333", "100"}));
+  // Perl Gearman::Server answers GET_STATUS with the worker's text, or empty numbers when it
+  // knows no progress.
+  send(client, true, make_request(GET_STATUS, {"H:vm:1"}));
+  send(client, false, make_response(STATUS_RES, {"H:vm:1", "1", "1", "33.3333333333333", "100"}));
+  send(client, true, make_request(GET_STATUS, {"H:vm:9"}));
+  send(client, false, make_response(STATUS_RES, {"H:vm:9", "0", "0", "", ""}));
+  // Perl Gearman::Worker: WORK_COMPLETE for an empty result is the handle alone, no NUL.
+  std::string wc;
+  append_raw(wc, Bytes("\0REQ", 4), WORK_COMPLETE, 6, "H:vm:1");
+  send(worker, true, wc);
+  // No job truth: what a job engine makes of a WORK_COMPLETE the servers refuse is not settled here.
+  n.write(dir + "/real-bytes.manifest.json", "real-bytes.pcap", 4730, -1, 0, 0, 0, 0);
+}
+
+// Messages cut into 1- and 2-byte segments, whose last segment is sent twice (a retransmission):
+// an admin reply (text) and binary PDUs. Stock Wireshark shows no reassembly error on these.
+void tiny_segments(const std::string& dir) {
+  Pcap p(dir + "/tiny-segments.pcap");
+  Conn admin{{ip(10, 0, 0, 5), 40030}, {ip(10, 0, 0, 2), 4730}};
+  std::string cmd, reply;
+  append_admin_line(cmd, "status", false);
+  append_admin_line(reply, "reverse\t1\t2\t3", false);
+  append_admin_line(reply, ".", false);
+  p.send(admin, true, cmd);
+  for (size_t i = 0; i < reply.size();) {
+    const size_t k = (i % 3 == 0) ? 1 : 2;
+    const std::string seg = reply.substr(i, k);
+    p.send(admin, false, seg);
+    i += seg.size();
+    if (i >= reply.size()) p.retransmit(admin, false, seg, static_cast<uint32_t>(seg.size()));
+  }
+  Conn bin{{ip(10, 0, 0, 6), 40031}, {ip(10, 0, 0, 2), 4730}};
+  const std::string pdus = make_request(SUBMIT_JOB, {"reverse", "u-1", "hello"}) + make_request(ECHO_REQ, {"ping"});
+  for (size_t i = 0; i < pdus.size(); ++i) {
+    const std::string seg = pdus.substr(i, 1);
+    p.send(bin, true, seg);
+    if (i + 1 == pdus.size()) p.retransmit(bin, true, seg, 1);
+  }
+  p.send(bin, false, make_response(JOB_CREATED, {"H:gm:1"}) + make_response(ECHO_RES, {"ping"}));
+}
+
+// On a port that is not Gearman's, the first segment holds only magic and type (8 bytes).
+void heuristic_short_start(const std::string& dir) {
+  Pcap p(dir + "/heuristic-short-start.pcap");
+  Counter n;
+  Conn c{{ip(10, 0, 0, 1), 40040}, {ip(10, 0, 0, 2), 7010}};
+  const std::string first = make_request(SUBMIT_JOB, {"reverse", "u-1", "hello"});
+  n.add(first);
+  p.send(c, true, first.substr(0, 8));
+  p.send(c, true, first.substr(8));
+  const std::string rest = make_response(JOB_CREATED, {"H:gm:1"});
+  n.add(rest);
+  p.send(c, false, rest);
+  Conn text{{ip(10, 0, 0, 1), 40041}, {ip(10, 0, 0, 2), 7011}};
+  p.send(text, true, "stat");  // an admin command whose newline comes in the next segment
+  p.send(text, true, "us\n");
+  p.send(text, false, "reverse\t1\t2\t3\n.\n");
+  n.write(dir + "/heuristic-short-start.manifest.json", "heuristic-short-start.pcap", 7010, 1, 0, 0, 0, 1);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -243,5 +337,8 @@ int main(int argc, char** argv) {
   admin(dir);
   broken(dir);
   not_gearman(dir);
+  real_bytes(dir);
+  tiny_segments(dir);
+  heuristic_short_start(dir);
   return 0;
 }

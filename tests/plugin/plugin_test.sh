@@ -22,7 +22,7 @@ count() { grep -c . || true; }
 
 # Clean captures: everything in captures/ whose name does not say it is damaged, plus ours.
 clean_captures() {
-  ls "$PCAP_DIR"/basic.pcap "$PCAP_DIR"/admin.pcap "$PCAP_DIR"/heuristic-7003.pcap
+  ls "$PCAP_DIR"/basic.pcap "$PCAP_DIR"/admin.pcap "$PCAP_DIR"/heuristic-7003.pcap "$PCAP_DIR"/real-bytes.pcap
   for m in "$CAPTURES"/*.manifest.json; do
     [ -f "$m" ] || continue
     p=${m%.manifest.json}.pcap
@@ -64,7 +64,8 @@ startup)
 fields)
   fields=$(ours -G fields 2>/dev/null)
   for f in gearman.pkt_type:FT_UINT32 gearman.type:FT_STRING gearman.func.name:FT_STRING gearman.job.handle:FT_STRING \
-           gearman.payload:FT_BYTES gearman.status.numerator:FT_UINT64 gearman.status.known:FT_UINT32 \
+           gearman.payload:FT_BYTES gearman.status.numerator:FT_DOUBLE gearman.status.percent:FT_DOUBLE gearman.status.known:FT_UINT32 \
+           gearman.err.code:FT_STRINGZ gearman.reducer:FT_STRINGZ gearman.func.arg:FT_STRING gearman.numerator:FT_STRINGZ \
            gearman.request_in:FT_FRAMENUM gearman.response_in:FT_FRAMENUM gearman.response_time:FT_RELATIVE_TIME \
            gearman.job.queue_time:FT_RELATIVE_TIME gearman.job.run_time:FT_RELATIVE_TIME \
            gearman.job.total_time:FT_RELATIVE_TIME gearman.admin.total:FT_UINT64 gearman.mgr_cmd:FT_STRING; do
@@ -75,6 +76,16 @@ fields)
   done
   n=$(ours -r "$PCAP_DIR/basic.pcap" -Y 'gearman.status.numerator == 1 && gearman.func.name == "reverse" || gearman.payload contains "dlrow"' 2>/dev/null | count)
   [ "$n" -ge 2 ] && pass "gearman.* filters work ($n frames)" || fail "filters matched $n frames"
+  # No two fields share a label (case, spaces and word order aside): "Error Code" / "Error code",
+  # "Reducer" twice were near-duplicates.
+  dups=$(printf '%s\n' "$fields" | awk -F'\t' '$1=="F" && $3 ~ /^gearman\./ {print $2 "\t" $3}' | python3 -c '
+import sys, collections, re
+seen = collections.defaultdict(set)
+for line in sys.stdin:
+    label, abbrev = line.rstrip("\n").split("\t")
+    seen[tuple(sorted(re.findall(r"[a-z0-9]+", label.lower())))].add(abbrev)
+print("; ".join(" / ".join(sorted(v)) for v in seen.values() if len(v) > 1))')
+  [ -z "$dups" ] && pass "no two fields share a label" || fail "fields sharing a label: $dups"
   n=$(ours -r "$PCAP_DIR/basic.pcap" -Y 'gearman.pkt_type == 7' 2>/dev/null | count)
   [ "$n" = 2 ] && pass "gearman.pkt_type == 7 (SUBMIT_JOB) matches 2" || fail "gearman.pkt_type == 7 matched $n"
   ;;
@@ -128,7 +139,7 @@ clean)
 experts)
   b=$PCAP_DIR/broken.pcap
   for e in bad_magic resync unknown_type magic_not_allowed missing_arguments handle_too_long bad_number oversize \
-           no_request work_warning; do
+           no_request work_warning unusual_number; do
     n=$(ours -r "$b" -2 -Y "gearman.expert.$e" 2>/dev/null | count)
     [ "$n" -ge 1 ] && pass "expert gearman.expert.$e" || fail "no gearman.expert.$e on broken.pcap"
   done
@@ -151,6 +162,9 @@ experts)
   [ "$n" = 0 ] && pass "200 KB message under the default limit" || fail "$n oversize experts at the default limit"
   n=$(ours -r "$big" -o gearman.max_message_size:65536 -Y gearman.expert.oversize 2>/dev/null | count)
   [ "$n" -ge 1 ] && pass "gearman.max_message_size:65536 refuses the 200 KB message" || fail "no oversize expert with a 64 KB limit"
+  # Control bytes in strings are escaped, not dots.
+  n=$(ours -r "$b" -Y 'gearman.func.name == "fn\\x01\\n"' 2>/dev/null | count)
+  [ "$n" = 1 ] && pass "control bytes shown escaped (\\x01, \\n)" || fail "escaped function name matched $n frames"
   txt=$(ours -r "$c" -2 -Y gearman.expert.error -V 2>/dev/null)
   grep -q "JOB_QUEUE_FULL" <<<"$txt" && pass "ERROR expert has the code" || fail "ERROR expert lacks the code"
   ;;
@@ -171,6 +185,13 @@ heuristic)
     got=$(ours -r "$CAPTURES/$cap" -T fields -E occurrence=a -E aggregator=, -e gearman.type -Y gearman 2>/dev/null | tr ',' '\n' | count)
     [ "$got" = "$total" ] && pass "heuristic finds all $total messages in $cap (port $port)" || fail "heuristic found $got of $total in $cap"
   done
+  # A first segment with only magic and type (8 bytes), and an admin command whose newline comes
+  # in the next segment: the heuristic waits for more instead of giving up.
+  s=$PCAP_DIR/heuristic-short-start.pcap
+  got=$(ours -r "$s" -T fields -E occurrence=a -E aggregator=, -e gearman.type -Y gearman 2>/dev/null | tr ',' '\n' | count)
+  [ "$got" = 2 ] && pass "heuristic decides on 8 bytes (2 of 2 PDUs)" || fail "heuristic on an 8-byte first segment found $got of 2 PDUs"
+  got=$(ours -r "$s" -Y 'gearman.mgr_cmd == "status"' 2>/dev/null | count)
+  [ "$got" = 1 ] && pass "heuristic waits for an admin line's newline" || fail "split admin command on port 7011: $got"
   got=$(ours -r "$PCAP_DIR/not-gearman.pcap" -Y gearman 2>/dev/null | count)
   [ "$got" = 0 ] && pass "HTTP/TLS/memcached not claimed" || fail "$got non-Gearman frames claimed"
   ;;
@@ -282,8 +303,57 @@ desegment)
   done
   n=$(ours -r "$c" -Y 'frame.number == 17 && gearman.type == "SUBMIT_JOB_HIGH"' 2>/dev/null | count)
   [ "$n" = 1 ] && pass "desegment on: split PDU reassembled" || fail "split PDU not reassembled"
+  # 1- and 2-byte segments: the admin reply's rows and both binary messages are reassembled.
+  t=$PCAP_DIR/tiny-segments.pcap
+  got=$(ours -r "$t" -T fields -E occurrence=a -E aggregator=, -e gearman.admin.reply -e gearman.type -Y gearman 2>/dev/null | tr '\t' ':' | paste -sd'|')
+  [ "$got" = ":|status row:|end of list:|:SUBMIT_JOB|:ECHO_REQ|:JOB_CREATED,ECHO_RES" ] \
+    && pass "1- and 2-byte segments reassembled" || fail "tiny segments: '$got'"
   n=$(ours -r "$PCAP_DIR/admin.pcap" -Y 'gearman.mgr_cmd == "prioritystatus"' 2>/dev/null | count)
   [ "$n" = 1 ] && pass "text line split over segments reassembled" || fail "split text line: $n"
+  ;;
+compat)
+  # The built-in dissector's fields: on every capture, each one we fill on at least the frames
+  # where stock tshark (the built-in alone) fills it.
+  bfields=$(tshark -G fields 2>/dev/null | awk -F'\t' '$1=="F" && $3 ~ /^gearman\./ && $4 != "FT_NONE" {print $3}' | sort -u)
+  [ "$(wc -w <<<"$bfields")" -ge 25 ] || fail "stock tshark lists only $(wc -w <<<"$bfields") gearman fields"
+  eargs=()
+  for f in $bfields; do eargs+=(-e "$f"); done
+  for p in $(clean_captures) "$PCAP_DIR/broken.pcap" "$PCAP_DIR/tiny-segments.pcap"; do
+    builtin -r "$p" $(port_args "$p") -T fields -E quote=d -e frame.number "${eargs[@]}" >"$PCAP_DIR/compat-b.tsv"
+    ours -r "$p" $(port_args "$p") -T fields -E quote=d -e frame.number "${eargs[@]}" 2>/dev/null >"$PCAP_DIR/compat-o.tsv"
+    if missing=$(python3 "$SRC_DIR/tests/plugin/compare_fields.py" "$PCAP_DIR/compat-b.tsv" "$PCAP_DIR/compat-o.tsv" $bfields); then
+      pass "every built-in field the built-in fills in $(basename "$p") is filled by ours"
+    else
+      fail "$(basename "$p"): built-in fields ours lacks: $missing"
+    fi
+  done
+  ;;
+realbytes)
+  # What real software sends and real servers accept: no Malformed, no error.
+  r=$PCAP_DIR/real-bytes.pcap
+  n=$(ours -r "$r" -2 -Y '_ws.malformed || _ws.expert.severity >= warning && !gearman.expert.missing_last_separator' 2>/dev/null | count)
+  [ "$n" = 0 ] && pass "fractions, empty numbers: no Malformed, no warning" || fail "$n frames with Malformed or warnings in real-bytes.pcap"
+  got=$(ours -r "$r" -T fields -e gearman.status.numerator -e gearman.status.denominator -e gearman.status.percent -Y 'frame.number == 5' 2>/dev/null)
+  [ "$got" = "$(printf '33.3333333333333\t100\t33.3333333333333')" ] && pass "Node.js fraction read as a number: $got" || fail "frame 5: '$got'"
+  n=$(ours -r "$r" -Y 'gearman.status.percent > 33.3 && gearman.status.percent < 33.4' 2>/dev/null | count)
+  [ "$n" = 5 ] && pass "gearman.status.percent filters (5 frames)" || fail "gearman.status.percent matched $n frames, want 5"
+  n=$(ours -r "$r" -Y 'frame.number == 12 && gearman.arg.invalid_number == "" && !_ws.expert' 2>/dev/null | count)
+  [ "$n" = 1 ] && pass "Gearman::Server's empty numbers: no progress, no expert" || fail "empty numbers: $n"
+  got=$(ours -r "$r" -T fields -e gearman.job.handle -e _ws.expert.severity -Y 'gearman.expert.missing_last_separator' 2>/dev/null)
+  [ "$got" = "$(printf 'H:vm:1\t6291456')" ] && pass "WORK_COMPLETE without its last NUL: the handle, a Warning, not Malformed" || fail "WORK_COMPLETE without separator: '$got'"
+  n=$(ours -r "$r" -Y 'gearman.expert.missing_arguments' 2>/dev/null | count)
+  [ "$n" = 0 ] && pass "no 'fewer arguments' error" || fail "$n frames with missing_arguments"
+  ;;
+srt)
+  out=$(ours -r "$PCAP_DIR/basic.pcap" -q -z gearman,srt 2>&1)
+  for row in "SUBMIT_JOB +2 " "GRAB_JOB +3 " "PRE_SLEEP +1 " "ECHO_REQ +1 " "GET_STATUS +1 " "OPTION_REQ +1 " \
+             "GRAB_JOB_UNIQ +1 " "GET_STATUS_UNIQUE +1 " "SUBMIT_JOB_SCHED +1 "; do
+    grep -Eq "^ *[0-9]+ +$row" <<<"$out" && pass "-z gearman,srt row '$row'" || fail "-z gearman,srt lacks '$row': $out"
+  done
+  # ECHO_REQ (frame 6) -> ECHO_RES (frame 7): 1 ms in basic.pcap.
+  grep -Eq "ECHO_REQ +1 +0\.001000 +0\.001000" <<<"$out" && pass "ECHO_REQ response time 1 ms" || fail "ECHO_REQ time: $out"
+  out=$(ours -r "$PCAP_DIR/admin.pcap" -q -z gearman,srt 2>&1)
+  grep -Eq "admin status +[0-9]+ " <<<"$out" && pass "admin command rows" || fail "admin rows: $out"
   ;;
 install)
   # cmake --install puts gearman.so in the personal plugin folder (under DESTDIR here), where a

@@ -46,6 +46,11 @@ AdminRequest parse_admin_command(Bytes line);
 // and `getpid` is a generic word, so a heuristic must not take a connection for Gearman on those.
 bool admin_command_is_distinctive(AdminCommand c);
 
+// True when `partial` (a line whose newline has not arrived yet) may still become a distinctive
+// command: its words so far are the start of one ("stat", "show uni", "maxqueue fn 1"). For a
+// heuristic that waits for the rest of a line rather than deciding on half a word.
+bool admin_line_may_become_distinctive(Bytes partial);
+
 // Replies come as one line, or as a list of lines that ends with ".". An unknown command's reply
 // is read by its first line: OK or ERR is the whole reply (gearmand and Gearman::Server both
 // refuse unknown commands with one ERR line), anything else starts a list.

@@ -10,14 +10,26 @@
 namespace gearproto {
 
 // Defects found while splitting or reading arguments; a bit set, several may hold at once.
+// The rule (docs/decoder.md): what gearmand and Perl Gearman::Server accept and forward is valid;
+// kRejectedDefects are what a server rejects or cannot parse; the others are unusual but taken.
 enum ArgDefect : uint32_t {
   kDefectNone = 0,
-  kMissingArguments = 1u << 0,   // fewer NUL separators than the layout needs
-  kUnexpectedData = 1u << 1,     // data on a type that takes no arguments
+  kMissingArguments = 1u << 0,   // two or more NUL separators missing (gearmand reads past the packet)
+  kUnexpectedData = 1u << 1,     // data on a type that takes no arguments (servers ignore it)
   kHandleTooLong = 1u << 2,      // job handle over 63 bytes (64 with its NUL)
-  kBadNumber = 1u << 3,          // a numeric argument that is not a decimal number in range
+  kBadNumber = 1u << 3,          // a numeric argument gearmand rejects (see check_number)
   kEmptyRequired = 1u << 4,      // an empty function name or job handle
+  // Only the NUL before the last argument is missing: the last argument is empty. Perl
+  // Gearman::Worker sends WORK_COMPLETE so for an empty (or "0") result. Both servers refuse it:
+  // gearmand then reads the next packet's first byte as that NUL and closes the connection,
+  // Gearman::Server answers ERROR not_worker. Readable, but not accepted.
+  kMissingLastSeparator = 1u << 5,
+  // A numeric argument that is no plain decimal integer in range (e.g. "x", "-1", "", "7e3" where
+  // an integer is expected) but that the servers take (atoi/strtol) and forward unchanged.
+  kUnusualNumber = 1u << 6,
 };
+// What a server rejects or cannot parse: a front end shows these as Malformed.
+constexpr uint32_t kRejectedDefects = kMissingArguments | kBadNumber;
 // Short English for one defect bit.
 const char* arg_defect_name(ArgDefect d);
 
@@ -61,7 +73,19 @@ std::optional<uint64_t> parse_decimal(Bytes text, uint64_t max = UINT64_MAX);
 // Signed decimal (for admin maxqueue sizes, which may be negative).
 std::optional<int64_t> parse_signed_decimal(Bytes text);
 
-// A numeric argument read and range-checked for its kind (Known 0/1, Minute 0-59, ...).
+// A numeric argument read and range-checked for its kind (Known 0/1, Minute 0-59, ...) as a plain
+// decimal integer. A fraction ("33.5") or an empty number gives nullopt: see parse_progress.
 std::optional<uint64_t> parse_number_arg(Arg kind, Bytes text);
+
+// A progress number (WORK_STATUS, STATUS_RES(_UNIQUE) numerator and denominator) as real software
+// writes it: a decimal integer, or a decimal fraction as JavaScript, Perl, Python or PHP print a
+// float ("33.33333333333333", "0.5", "1e-7", "2.5E+21"). No sign, no spaces. Empty gives nullopt
+// (no progress known: Perl Gearman::Server's STATUS_RES for a job it does not know).
+std::optional<double> parse_progress(Bytes text);
+// 100 * numerator / denominator, when both are progress numbers and the denominator is not 0.
+std::optional<double> progress_percent(Bytes numerator, Bytes denominator);
+
+// The defect bits (kBadNumber, kUnusualNumber or none) of one numeric argument of kind `kind`.
+uint32_t check_number(Arg kind, Bytes text);
 
 }  // namespace gearproto
