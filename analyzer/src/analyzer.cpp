@@ -73,8 +73,22 @@ void Analyzer::on_segment(const TcpSegment& s) {
 }
 
 void Analyzer::finish() {
+  const uint64_t undecided = conns_.undecided();
+  if (undecided)
+    warnings_.add(Warning{"undecided_connections", undecided, 0, frame_,
+                          "connections on other ports whose first bytes were too few to tell whether they are "
+                          "Gearman when the capture ended: not decoded"});
   conns_.finish();
   engine_.finish();
+  if (totals_.connections == 0 && totals_.tcp_segments > 0) {
+    std::string ports;
+    for (uint16_t p : opt_.ports) ports += (ports.empty() ? "" : ", ") + std::to_string(p);
+    warnings_.add(Warning{"no_gearman", 1, 0, 0,
+                          "no Gearman connection in " + std::to_string(totals_.tcp_segments) +
+                              " TCP segments: none on port(s) " + ports +
+                              (opt_.heuristic ? ", and none on other ports looked like Gearman (add --port PORT)"
+                                              : " (the heuristic for other ports is off)")});
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -166,8 +166,9 @@ void ConnectionTable::on_segment(const TcpSegment& s) {
     if (s.length > 0 && c->kind == Conn::Gearman) ++totals_.retransmissions;
     return;
   }
+  bool kept_first_bytes = false;
   if (c->kind == Conn::Undecided) {
-    decide(c, s, from, opening);
+    kept_first_bytes = decide(c, s, from, opening);
     if (c->kind == Conn::NotGearman) return;
   }
 
@@ -184,14 +185,21 @@ void ConnectionTable::on_segment(const TcpSegment& s) {
     d.tcp.start(s.seq);
     d.dec = gearproto::StreamDecoder(opt_.limits, true);
   }
+  if (c->kind == Conn::Gearman && (!c->first_bytes[0].empty() || !c->first_bytes[1].empty())) {
+    // Just found to be Gearman after waiting for more bytes: what waited is decoded first.
+    replay_first_bytes(*c, 1 - from, s);
+    replay_first_bytes(*c, from, s);
+  }
   if (s.length > 0 && c->kind == Conn::Gearman) {
     ++totals_.gearman_segments;
-    if (!d.tcp.started()) {
-      d.tcp.start(s.seq - 1);
-      d.dec = gearproto::StreamDecoder(opt_.limits, false);
-      warnings_.count("mid_stream_start", 0, "directions seen without their SYN: decoding began at the first plausible header", frame_);
+    if (!kept_first_bytes) {
+      if (!d.tcp.started()) {
+        d.tcp.start(s.seq - 1);
+        d.dec = gearproto::StreamDecoder(opt_.limits, false);
+        warnings_.count("mid_stream_start", 0, "directions seen without their SYN: decoding began at the first plausible header", frame_);
+      }
+      payload(*c, from, s);
     }
-    payload(*c, from, s);
   }
   if (s.flags & kRst) {
     close(*c);
@@ -207,26 +215,59 @@ void ConnectionTable::on_segment(const TcpSegment& s) {
   expire_closed();
 }
 
-// Which side is the server (gearproto::decide_server_side): by port, else by the first bytes.
-void ConnectionTable::decide(Conn* c, const TcpSegment& s, int from, bool opening) {
+// Which side is the server (gearproto::decide_server_side): by port, else by the first bytes. A
+// first segment may hold too few bytes to tell (part of a header, part of a command line): they
+// are kept, with what follows them in order, until they tell.
+bool ConnectionTable::decide(Conn* c, const TcpSegment& s, int from, bool opening) {
   if ((s.flags & kSyn) && !c->syn_seen) {
     c->syn_seen = true;
     c->syn_from_x = (from == 0) == opening;
+  }
+  std::string& kept = c->first_bytes[from];
+  bool keeping = false;
+  Bytes bytes(reinterpret_cast<const char*>(s.payload), s.captured);
+  if (!kept.empty() && s.captured > 0) {
+    if (s.seq == c->first_seq[from] + uint32_t(kept.size()) && s.captured == s.length) {
+      kept.append(bytes.data(), bytes.size());
+      bytes = kept;
+      keeping = true;
+    } else if (s.seq == c->first_seq[from] && s.captured >= kept.size()) {
+      kept.assign(bytes.data(), bytes.size());  // a retransmission with more in it
+      bytes = kept;
+      keeping = true;
+    } else {
+      bytes = kept;  // out of order: decide on what is in order
+    }
   }
   gearproto::SideHints h;
   h.sender_port_listed = port_listed(opt_.ports, s.src.port);
   h.receiver_port_listed = port_listed(opt_.ports, s.dst.port);
   if (c->syn_seen)
     h.opening = ((from == 0) == c->syn_from_x) ? gearproto::SideHints::SenderOpened : gearproto::SideHints::ReceiverOpened;
-  h.payload = Bytes(reinterpret_cast<const char*>(s.payload), s.captured);
+  h.payload = bytes;
   h.heuristic = opt_.heuristic;
   const gearproto::ServerSide side = gearproto::decide_server_side(h, opt_.limits);
+  constexpr size_t kMaxFirstBytes = 4096;  // an admin command line is short
   switch (side) {
     case gearproto::ServerSide::Undecided:
-      return;
+      if (s.captured > 0 && kept.empty() && s.captured == s.length) {
+        kept.assign(bytes.data(), bytes.size());
+        c->first_seq[from] = s.seq;
+        keeping = true;
+      }
+      if (kept.size() > kMaxFirstBytes) {
+        c->kind = Conn::NotGearman;
+        c->first_bytes[0].clear();
+        c->first_bytes[1].clear();
+      }
+      return keeping;
     case gearproto::ServerSide::NotGearman:
-      if (s.length > 0) c->kind = Conn::NotGearman;  // a SYN alone says nothing yet
-      return;
+      if (s.length > 0 || !kept.empty()) {  // a SYN alone says nothing yet
+        c->kind = Conn::NotGearman;
+        c->first_bytes[0].clear();
+        c->first_bytes[1].clear();
+      }
+      return false;
     case gearproto::ServerSide::Sender:
       c->server_is_x = from == 0;
       break;
@@ -239,6 +280,35 @@ void ConnectionTable::decide(Conn* c, const TcpSegment& s, int from, bool openin
   c->peer.serial = c->id;
   c->peer.endpoint = c->peer_end();
   events_.on_gearman(*c);
+  return keeping;
+}
+
+// Decodes a direction's first bytes that waited for the decision, as the segment they came in.
+void ConnectionTable::replay_first_bytes(Conn& c, int from, const TcpSegment& now) {
+  std::string kept;
+  kept.swap(c.first_bytes[from]);
+  if (kept.empty()) return;
+  Dir& d = c.dir[from];
+  if (!d.tcp.started()) {
+    d.tcp.start(c.first_seq[from] - 1);
+    d.dec = gearproto::StreamDecoder(opt_.limits, false);
+    warnings_.count("mid_stream_start", 0, "directions seen without their SYN: decoding began at the first plausible header", frame_);
+  }
+  TcpSegment t = now;
+  t.src = from == 0 ? c.x : c.y;
+  t.dst = from == 0 ? c.y : c.x;
+  t.seq = c.first_seq[from];
+  t.payload = reinterpret_cast<const uint8_t*>(kept.data());
+  t.captured = t.length = uint32_t(kept.size());
+  payload(c, from, t);
+}
+
+uint64_t ConnectionTable::undecided() const {
+  uint64_t n = 0;
+  conns_.for_each([&n](const Conn* c) {
+    if (c->kind == Conn::Undecided && (!c->first_bytes[0].empty() || !c->first_bytes[1].empty())) ++n;
+  });
+  return n;
 }
 
 void ConnectionTable::expire_closed() {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <string>
 
 #include "gearjobs/engine.h"
 #include "gearjobs/flat_map.h"
@@ -35,6 +36,10 @@ struct Conn {
   uint32_t server = 0;
   Dir dir[2];                  // by sender: 0 = x, 1 = y
   gearjobs::ConnRef engine;    // once it is Gearman
+  // While undecided: each direction's first bytes, kept until they are enough to tell whether
+  // this is Gearman (a segment may hold only part of a header), then decoded like the rest.
+  std::string first_bytes[2];
+  uint32_t first_seq[2] = {0, 0};
   Peer peer;                   // the client or worker end, for the statistics
   Conn* older = nullptr;       // neighbours in the list of connections by last use
   Conn* newer = nullptr;
@@ -67,6 +72,7 @@ class ConnectionTable final : public PeerDirectory {
   void finish();
   Peer* peer(uint64_t serial) override;
   uint64_t frame() const { return frame_; }
+  uint64_t undecided() const;  // connections whose first bytes never told (at the end)
 
  private:
   friend struct DirSink;
@@ -76,7 +82,10 @@ class ConnectionTable final : public PeerDirectory {
   void unlink(Conn* c);
   void drop(Conn* c);
   void expire_closed();
-  void decide(Conn* c, const netstream::TcpSegment& s, int from, bool opening);
+  // Returns true when the segment's payload was kept among the first bytes (it is decoded with
+  // them once the connection is found to be Gearman).
+  bool decide(Conn* c, const netstream::TcpSegment& s, int from, bool opening);
+  void replay_first_bytes(Conn& c, int from, const netstream::TcpSegment& now);
   void payload(Conn& c, int from, const netstream::TcpSegment& s);
   void flush(Conn& c, int from, bool finish);
   void close(Conn& c);

@@ -7,18 +7,19 @@ namespace gearproto {
 namespace {
 
 // The side the first bytes name: `\0RES` is sent by the server; `\0REQ` and admin commands are
-// sent to it.
-ServerSide by_bytes(Plausibility p, Bytes payload) {
-  switch (p) {
-    case Plausibility::Binary:
-      return payload.size() >= 4 && payload[3] == 'S' ? ServerSide::Sender : ServerSide::Receiver;
-    case Plausibility::AdminText:
+// sent to it. Too few bytes to tell: ask again with more.
+ServerSide by_bytes(Bytes payload, const Limits& limits) {
+  switch (classify_stream_prefix(payload, limits).verdict) {
+    case StreamStart::Binary:
+      return payload[3] == 'S' ? ServerSide::Sender : ServerSide::Receiver;
+    case StreamStart::AdminText:
       return ServerSide::Receiver;
-    case Plausibility::No:
-      return ServerSide::NotGearman;
-    default:
+    case StreamStart::NeedMore:
       return ServerSide::Undecided;
+    case StreamStart::No:
+      break;
   }
+  return ServerSide::NotGearman;
 }
 
 }  // namespace
@@ -30,7 +31,7 @@ ServerSide decide_server_side(const SideHints& h, const Limits& limits) {
     if (h.opening == SideHints::SenderOpened) return ServerSide::Receiver;
     if (h.opening == SideHints::ReceiverOpened) return ServerSide::Sender;
     if (!h.payload.empty()) {
-      ServerSide s = by_bytes(classify_stream_start(h.payload, limits), h.payload);
+      ServerSide s = by_bytes(h.payload, limits);
       if (s == ServerSide::Sender || s == ServerSide::Receiver) return s;
       return h.payload[0] == '\0' && h.payload.size() >= 4 && h.payload[3] == 'S' ? ServerSide::Sender
                                                                                      : ServerSide::Receiver;
@@ -39,7 +40,7 @@ ServerSide decide_server_side(const SideHints& h, const Limits& limits) {
   }
   if (!h.heuristic) return ServerSide::NotGearman;
   if (h.payload.empty()) return ServerSide::Undecided;
-  return by_bytes(classify_stream_start(h.payload, limits), h.payload);
+  return by_bytes(h.payload, limits);
 }
 
 }  // namespace gearproto

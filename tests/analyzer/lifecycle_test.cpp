@@ -331,3 +331,54 @@ TEST(AnalyzerLifecycle, JobCreatedSeenAfterTheAssignIsTheSameJob) {
   EXPECT_EQ(r.a.totals().coalesced_submits, 0u);
   EXPECT_EQ(r.jobs[0].total_ns(), 5 * kMs);
 }
+
+// A first segment with only the magic and type of a header (8 bytes) on a port that is not
+// Gearman's: the analyzer waits for more bytes instead of taking the connection for something else.
+TEST(AnalyzerReassembly, HeuristicWaitsForMoreThanAPartialHeader) {
+  for (size_t cut : {size_t(1), size_t(4), size_t(8), size_t(11)}) {
+    synth::Script s;
+    s.server = synth::ep("10.0.0.1", 9999);
+    int cl = s.connect("10.0.0.2", 40000);
+    std::string submit = make_request(SUBMIT_JOB, {"f", "u1", "x"});
+    s.send(cl, true, submit.substr(0, cut), 1 * kMs);
+    s.send(cl, true, submit.substr(cut), 2 * kMs);
+    s.send(cl, false, make_response(JOB_CREATED, {"H:1"}), 3 * kMs);
+    Fed r(s);
+    ASSERT_EQ(r.jobs.size(), 1u) << "cut at " << cut;
+    EXPECT_EQ(r.jobs[0].function, "f");
+    EXPECT_EQ(r.jobs[0].f_submit, 4u) << "the submit completes in the second data segment (frame 4 after the handshake)";
+    EXPECT_EQ(r.a.totals().pdus, 2u);
+    EXPECT_TRUE(r.a.warnings().empty()) << r.a.warnings()[0].kind;
+  }
+}
+
+TEST(AnalyzerReassembly, HeuristicWaitsForTheRestOfAnAdminLine) {
+  synth::Script s;
+  s.server = synth::ep("10.0.0.1", 9999);
+  int ad = s.connect("10.0.0.7", 50000);
+  s.send(ad, true, "sta", 1 * kMs);
+  s.send(ad, true, "tus\n", 2 * kMs);
+  s.send(ad, false, "f\t5\t1\t2\n.\n", 3 * kMs);
+  Fed r(s);
+  EXPECT_EQ(r.a.totals().admin_commands, 1u);
+  EXPECT_EQ(r.a.totals().admin_reply_lines, 2u);
+}
+
+TEST(AnalyzerReassembly, NoGearmanAtAllIsAWarning) {
+  synth::Script s;
+  s.server = synth::ep("10.0.0.1", 8080);
+  int cl = s.connect("10.0.0.2", 40000);
+  s.send(cl, true, "GET / HTTP/1.1\r\n\r\n", 1 * kMs);
+  s.send(cl, false, "HTTP/1.1 200 OK\r\n\r\n", 2 * kMs);
+  Fed r(s);
+  EXPECT_EQ(r.warning("no_gearman"), 1u);
+}
+
+TEST(AnalyzerReassembly, TooFewBytesToTellAtTheEndIsAWarning) {
+  synth::Script s;
+  s.server = synth::ep("10.0.0.1", 9999);
+  int cl = s.connect("10.0.0.2", 40000);
+  s.send(cl, true, std::string("\0RE", 3), 1 * kMs);
+  Fed r(s);
+  EXPECT_EQ(r.warning("undecided_connections"), 1u);
+}
