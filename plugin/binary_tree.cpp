@@ -183,6 +183,7 @@ int dissect_binary(tvbuff_t* tvb, packet_info* pinfo, proto_tree* pdu_tree, prot
     const bool second_pass = PINFO_FD_VISITED(pinfo);
     add_job(pdu_tree, pinfo, tvb, pd->job, pdu_item,
             second_pass && pd->job_created_here && !pd->job->background);
+    tr->job = pd->job;
     if (pd->job_end_here) tr->job_end = pd->job;
     if (pd->job_created_here) tr->job_created = pd->job;
     tr->second_pass = second_pass;

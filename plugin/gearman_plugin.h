@@ -130,6 +130,7 @@ struct TapRecord {
   bool admin_command_line;
   bool admin_reply_first;
   double response_ms;  // < 0 when none
+  const Job* job;          // the job this PDU is about (any)
   const Job* job_end;      // set on the PDU that gave a job its outcome
   const Job* job_created;
   const Job* job_result;   // set on the PDU that delivered the result to the job's client
@@ -186,6 +187,9 @@ void proto_reg_handoff_gearman_plugin();
 
 // stats_tree.cpp
 void register_gearman_stats();
+
+// jobs_tap.cpp
+void register_gearman_jobs_tap();
 
 // builtin_fields.cpp
 void register_builtin_fields();

@@ -113,6 +113,12 @@ void track_binary(ConvData* cd, packet_info* pinfo, PduData* pd, const gearproto
   const gearjobs::Effect e = engine->on_binary(conn_of(cd, pinfo), in);
   link_request(pd, e, pinfo);
   pd->job = e.job;
+  if (e.answers && e.job && (e.event == gearjobs::Event::Created || e.event == gearjobs::Event::JoinedCreated ||
+                             e.event == gearjobs::Event::Coalesced)) {
+    // The submit this JOB_CREATED answers shows the job it became.
+    PduData* submit = reinterpret_cast<PduData*>(static_cast<uintptr_t>(e.request.tag));
+    if (submit && !submit->job) submit->job = e.job;
+  }
   pd->job_created_here = e.job_created_here;
   pd->job_end_here = e.job_ended_here;
   pd->job_result_here = e.job_result_here;

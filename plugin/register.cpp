@@ -250,12 +250,19 @@ void proto_register_gearman_plugin() {
 
 }  // namespace gearman_plugin
 
+namespace gearman_plugin {
+void register_taps() {
+  register_gearman_stats();
+  register_gearman_jobs_tap();
+}
+}  // namespace gearman_plugin
+
 extern "C" void plugin_register(void) {
   static proto_plugin plug;
   plug.register_protoinfo = gearman_plugin::proto_register_gearman_plugin;
   plug.register_handoff = gearman_plugin::proto_reg_handoff_gearman_plugin;
   proto_register_plugin(&plug);
   static tap_plugin tplug;
-  tplug.register_tap_listener = gearman_plugin::register_gearman_stats;
+  tplug.register_tap_listener = gearman_plugin::register_taps;
   tap_register_plugin(&tplug);
 }
