@@ -3,10 +3,13 @@
 #
 # Run as root, on demand (never in CI): needs gearman-job-server,
 # gearman-tools, libgearman-dev, libgearman-client-perl, tcpdump, python3,
-# a C compiler and util-linux `unshare`.
+# a C compiler and util-linux `unshare`; perl-server and perl-empty-perlserver
+# need gearman-server, php needs php-cli + php-gearman, the nodejs-* scenarios
+# nodejs + npm (and the npm registry once: `npm ci` in gen/node/).
 #
 #   sudo captures/make-captures.sh            # all scenarios
 #   sudo captures/make-captures.sh admin      # only the named scenario(s)
+#   KEEP_LOGS=DIR ...                         # also keep each scenario's jobs.log in DIR
 #
 # Each scenario runs in its own network + UTS namespace (unshare -nu): a
 # private loopback with MTU 1500 (so TCP segments look like Ethernet, and a
@@ -18,13 +21,14 @@
 #
 # Two servers are both called gearmand: the C gearmand 1.1.20
 # (gearman-job-server, /usr/sbin/gearmand) for every scenario but
-# perl-server, and the Perl Gearman::Server 1.130.1 (gearman-server,
-# /usr/bin/gearmand) for perl-server. Both are called by full path.
+# perl-server and perl-empty-perlserver, and the Perl Gearman::Server 1.130.1
+# (gearman-server, /usr/bin/gearmand) for those two. Both are called by full path.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 GEN=$HERE/gen
-ALL="basic-cli libgearman-full perl-coalesce large-arg admin errors nonstandard-port perl-server"
+ALL="basic-cli libgearman-full perl-coalesce large-arg admin errors nonstandard-port perl-server
+     nodejs-gearman nodejs-node-gearman nodejs-gearmanode php perl-empty perl-empty-perlserver"
 C_GEARMAND=/usr/sbin/gearmand      # gearman-job-server 1.1.20
 PERL_GEARMAND=/usr/bin/gearmand    # gearman-server (Perl Gearman::Server)
 
@@ -205,6 +209,63 @@ scen_perl-server() {
   stop_capture; stop_server
 }
 
+# Node.js: a worker and a client program of one npm library (gen/node/, installed there by
+# `npm ci` before the scenarios run). Each program prints its JOB lines on stdout.
+node_scenario() {           # node_scenario SCRIPT
+  start_server 4730; start_capture
+  node "$GEN/node/$1" worker "$PORT" "$W/stop" >>"$W/worker.out" 2>&1 & local w=$!
+  sleep 0.5
+  timeout 60 node "$GEN/node/$1" client "$PORT" >> "$W/jobs.log" 2>>"$W/client.err"
+  sleep 1.5                 # background jobs finish
+  touch "$W/stop"; wait $w || true
+  # gearmanode logs through winston 3, which has no transport configured and says so
+  grep -v '^\[winston\] Attempt to write logs with no transports' "$W/client.err" >&2 || true
+  stop_capture; stop_server
+}
+
+scen_nodejs-gearman() { node_scenario gearman_pkg.js; }
+scen_nodejs-node-gearman() { node_scenario node_gearman.js; }
+scen_nodejs-gearmanode() { node_scenario gearmanode.js; }
+
+# PHP: GearmanWorker / GearmanClient from php-gearman (on libgearman).
+scen_php() {
+  start_server 4730; start_capture
+  php "$GEN/php_worker.php" "$PORT" "$W/stop" >>"$W/worker.out" 2>&1 & local w=$!
+  sleep 0.5
+  timeout 60 php "$GEN/php_client.php" "$PORT" >> "$W/jobs.log" 2>>"$W/client.err"
+  sleep 1
+  touch "$W/stop"; wait $w || true
+  cat "$W/client.err" "$W/worker.out" >&2
+  stop_capture; stop_server
+}
+
+# Gearman::Worker with empty and Perl-false values (gen/perl_empty.pl): packets without the NUL
+# separator. perl-empty against gearmand, perl-empty-perlserver against Gearman::Server.
+PE_FUNCS="pe_empty pe_zero pe_undef pe_data pe_warn pe_status pe_jstatus"
+scen_perl-empty() {
+  start_server 4730; start_capture
+  perl "$GEN/perl_empty.pl" worker "$PORT" "$W/stop" >>"$W/worker.out" 2>&1 & local w=$!
+  sleep 0.5
+  timeout 60 perl "$GEN/perl_empty.pl" client "$PORT" $PE_FUNCS >> "$W/jobs.log" 2>>"$W/client.err"
+  sleep 0.5
+  touch "$W/stop"; wait $w || true
+  cat "$W/client.err" "$W/worker.out" >&2
+  grep -c 'realloc' "$W/gearmand.log" | sed 's/^/gearmand realloc errors: /' >&2 || true
+  stop_capture; stop_server
+}
+# The Perl server refuses the separator-less WORK_COMPLETE with ERROR not_worker, on which
+# Gearman::Worker dies, so pe_empty comes last.
+scen_perl-empty-perlserver() {
+  start_perl_server 4730; start_capture
+  perl "$GEN/perl_empty.pl" worker "$PORT" "$W/stop" >>"$W/worker.out" 2>&1 & local w=$!
+  sleep 0.5
+  timeout 60 perl "$GEN/perl_empty.pl" client "$PORT" pe_jstatus pe_undef pe_status pe_empty >> "$W/jobs.log" 2>>"$W/client.err"
+  sleep 0.5
+  touch "$W/stop"; wait $w || true
+  cat "$W/client.err" "$W/worker.out" >&2
+  stop_capture; stop_server
+}
+
 # ------------------------------------------------------------ driver
 if [ "${1:-}" = "--inner" ]; then
   SCEN=$2; W=$3
@@ -221,6 +282,13 @@ SCENS=${*:-$ALL}
 TMP=$(mktemp -d /tmp/gearcap.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 cc -O2 -Wall -o "$TMP/libgearman_scenarios" "$GEN/libgearman_scenarios.c" -lgearman
+# The Node.js libraries (npm registry; outside the namespaces, which have no network).
+case " $SCENS " in *" nodejs-"*)
+  if [ ! -f "$GEN/node/node_modules/.package-lock.json" ] ||
+     [ "$GEN/node/package-lock.json" -nt "$GEN/node/node_modules/.package-lock.json" ]; then
+    (cd "$GEN/node" && npm ci --no-audit --no-fund) >&2
+  fi ;;
+esac
 for s in $SCENS; do
   W=$TMP/$s; mkdir -p "$W"; chmod 777 "$W"   # tcpdump drops privileges
   cp "$TMP/libgearman_scenarios" "$W/"
@@ -228,6 +296,7 @@ for s in $SCENS; do
   unshare -nu "$0" --inner "$s" "$W"
   cp "$W/$s.pcap" "$HERE/$s.pcap"
   chmod 644 "$HERE/$s.pcap"
+  [ -z "${KEEP_LOGS:-}" ] || cp "$W/jobs.log" "$KEEP_LOGS/$s.jobs.log" 2>/dev/null || true
   python3 "$GEN/make_manifest.py" "$s" "$HERE/$s.pcap" "$W"
 done
 ls -l "$HERE"/*.pcap >&2

@@ -204,6 +204,21 @@ def analyse(path, port):
                 events.append((ts, n, idx, kind, a, magic, data))
     events.sort(key=lambda e: (e[0], e[1], e[2]))   # stable within a direction
 
+    # A worker's WORK_COMPLETE/FAIL/EXCEPTION that the server answers with ERROR (its next packet
+    # on that connection) was refused: Gearman::Server answers a WORK_COMPLETE without the NUL
+    # separator with ERROR not_worker and fails the job itself. Such a packet ends nothing.
+    refused = set()
+    last_terminal = {}      # stream -> index of a REQ terminal packet not yet followed by a reply
+    for i, (ts, n, idx, kind, a, magic, data) in enumerate(events):
+        if kind != "bin":
+            continue
+        if idx == 0 and a in TERMINAL:
+            last_terminal[n] = i
+        elif idx == 1 and n in last_terminal:
+            if a == 19:
+                refused.add(last_terminal[n])
+            del last_terminal[n]
+
     by_type, by_type_magic = {}, {}
     admin_cmds, reply_lines = [], 0
     binary_total = 0
@@ -212,7 +227,7 @@ def analyse(path, port):
     pending = {}        # stream -> list of (function, unique, background, kind)
     coalesced = 0
     errors = []
-    for ts, n, idx, kind, a, magic, data in events:
+    for i, (ts, n, idx, kind, a, magic, data) in enumerate(events):
         if kind == "text":
             if idx == 0:
                 admin_cmds.append(a.rstrip(b"\r\n").decode("latin-1"))
@@ -248,7 +263,7 @@ def analyse(path, port):
                 pending[n].pop(0)
         elif idx == 0 and a in TERMINAL:
             h = args[0].decode()
-            if h in jobs and jobs[h]["outcome"] is None:
+            if h in jobs and jobs[h]["outcome"] is None and i not in refused:
                 jobs[h]["outcome"] = TERMINAL[a]
         elif idx == 1 and a in TERMINAL:
             h = args[0].decode()

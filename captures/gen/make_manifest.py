@@ -35,6 +35,14 @@ for key, want in exp.items():
 for t in meta.get("expect_types", []):
     if not r["packets"]["by_type"].get(t):
         problems.append("expected at least one %s, capture has none" % t)
+# Exact PDUs the scenario was written to provoke (the oddities a capture is for), e.g.
+# ["WORK_STATUS", "REQ", "H:gearcap:5\u000033.33333333333333\u0000100"].
+from count_pdus import NAMES  # noqa: E402
+seen = {(NAMES.get(e[4]), e[5][1:].decode("latin-1"), e[6].decode("latin-1"))
+        for e in r["events"] if e[3] == "bin"}
+for t, magic, data in meta.get("expect_pdus", []):
+    if (t, magic, data) not in seen:
+        problems.append("expected %s/%s %r, not in capture" % (t, magic, data))
 for a in meta.get("expect_admin", []):
     if a not in r["admin_commands"]:
         problems.append("expected admin command %r, not in capture" % a)
@@ -73,7 +81,8 @@ manifest = {
             "gen/count_pdus.py: own pcap parser + TCP reassembly, not the project's decoder",
         "cross-checked": sorted(exp) + (["script_submits"] if "script_submits" in meta else [])
             + (["expect_types"] if "expect_types" in meta else [])
-            + (["expect_admin"] if "expect_admin" in meta else []),
+            + (["expect_admin"] if "expect_admin" in meta else [])
+            + (["expect_pdus"] if "expect_pdus" in meta else []),
     },
 }
 out = os.path.join(os.path.dirname(here), name + ".manifest.json")
