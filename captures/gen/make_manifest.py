@@ -75,6 +75,9 @@ manifest = {
                   "outcome": j["outcome"] or "incomplete"} for j in r["job_list"]],
     "error_packets": r["errors"],
     "notes": meta.get("notes", []),
+    # Packets the scenario knowingly made odd (what the software sends, by the scenario's design):
+    # the decoder must find exactly these, and nothing a server rejects.
+    **({"odd_packets": meta["odd_packets"]} if "odd_packets" in meta else {}),
     "provenance": {
         "description, software, server, notes": "gen/scenarios.json (what make-captures.sh runs)",
         "tcp_streams, packets, admin_commands, jobs, job_list, error_packets":

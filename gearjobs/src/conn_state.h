@@ -38,6 +38,7 @@ struct Engine::ConnState {
   std::vector<JobRef> results_due;  // jobs whose result this connection (a client) waits for
   JobRef tentative;                 // a job first seen at this worker's terminal packet
   uint32_t not_found_expected = 0;  // late terminals the server will answer with JOB_NOT_FOUND
+  uint32_t refusals_expected = 0;   // refused packets Gearman::Server answers with an ERROR
 
   void reset(uint32_t srv, uint64_t ser) {
     serial = ser;
@@ -50,6 +51,7 @@ struct Engine::ConnState {
     results_due.clear();
     tentative = JobRef{};
     not_found_expected = 0;
+    refusals_expected = 0;
   }
 };
 

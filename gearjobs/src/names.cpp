@@ -39,6 +39,7 @@ const char* event_name(Event e) {
     case Event::LateUpdate: return "late_update";
     case Event::WorkerEnded: return "worker_ended";
     case Event::LateTerminal: return "late_terminal";
+    case Event::RefusedTerminal: return "refused_terminal";
     case Event::Result: return "result";
     case Event::LateResult: return "late_result";
     case Event::OrphanResult: return "orphan_result";
@@ -63,6 +64,7 @@ constexpr WarningText kWarningTexts[kWarningKinds] = {
   {"unknown_handle", "worker results for handles the server did not know (ERROR JOB_NOT_FOUND): not jobs"},
   {"open_jobs_cap", "jobs closed early, oldest first, because the open-jobs limit was reached; later packets of theirs count as orphans or unknown-start jobs"},
   {"gave_up_waiting", "jobs closed without a packet the other side must have seen (the worker's result, or the client's copy): the capture lost it"},
+  {"refused_terminal", "worker terminal packets without the NUL before their empty last argument (Perl Gearman::Worker's empty or '0' result): gearmand drops the connection and re-queues the job, Gearman::Server answers ERROR and fails it; they end no job"},
 };
 }  // namespace
 

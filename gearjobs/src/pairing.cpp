@@ -87,6 +87,10 @@ void EngineRules::on_error(Engine::ConnState& c, const PduIn& p, Effect& e) {
       return;
     }
   }
+  if (c.refusals_expected > 0) {  // the answer to a packet the server refused
+    --c.refusals_expected;
+    return;
+  }
   uint64_t best = UINT64_MAX;
   int which = -1;
   if (!c.submits.empty() && c.submits.front().request.frame < best) { best = c.submits.front().request.frame; which = 0; }

@@ -82,8 +82,11 @@ void scan(const testsupport::Direction& d, Times& out) {
     if (end > b.size()) break;
     std::string data = b.substr(off + 12, len);
     std::string handle = data.substr(0, data.find('\0'));
+    // WORK_COMPLETE / WORK_EXCEPTION without the NUL before their result: both servers refuse
+    // it (Perl Gearman::Worker's empty result, captures/README.md), so it ends no job.
+    const bool refused = (type == 13 || type == 25) && data.find('\0') == std::string::npos;
     while (seg < d.segments.size() && d.segments[seg].stream_offset + d.segments[seg].length < end) ++seg;
-    if (seg < d.segments.size()) {
+    if (seg < d.segments.size() && !refused) {
       auto key = std::make_pair(type, handle);
       auto it = out.find(key);
       if (it == out.end() || d.segments[seg].time < it->second) out[key] = d.segments[seg].time;

@@ -61,7 +61,8 @@ std::string temp_path(const std::string& name);
 // Warnings a clean capture of real software may carry: packets a server answered or forwarded
 // after a job's end (they belong to no job), and worker results for handles the server denied.
 inline bool expected_in_clean_capture(const std::string& kind) {
-  return kind == "late_terminal" || kind == "late_result" || kind == "unknown_handle";
+  return kind == "late_terminal" || kind == "late_result" || kind == "unknown_handle" ||
+         kind == "refused_terminal";
 }
 
 }  // namespace synth

@@ -18,6 +18,7 @@ struct Counts : MessageSink {
   std::map<std::string, int> by_type, by_type_magic;
   int binary = 0, text = 0, skipped = 0, defects = 0, frame_errors = 0;
   std::vector<std::string> lines;
+  int missing_last_separator = 0, unusual_number = 0;
   void on_message(const Message& m) override {
     if (m.kind == MessageKind::Text) {
       ++text;
@@ -29,7 +30,11 @@ struct Counts : MessageSink {
     const char* name = packet_name(m.header.type);
     by_type[name]++;
     by_type_magic[std::string(name) + "/" + magic_name(m.header.magic)]++;
-    if (m.header.info && split_arguments(*m.header.info, m.data).defects) ++defects;
+    if (!m.header.info) return;
+    const uint32_t d = split_arguments(*m.header.info, m.data).defects;
+    if (d & kMissingLastSeparator) ++missing_last_separator;
+    if (d & kUnusualNumber) ++unusual_number;
+    if (d & ~(kMissingLastSeparator | kUnusualNumber)) ++defects;
   }
   void on_skip(uint64_t, uint64_t, SkipReason, FrameError) override { ++skipped; }
 };
@@ -78,6 +83,12 @@ TEST(Captures, DecoderAgreesWithManifestCounts) {
     EXPECT_EQ(d.to_server.skipped + d.to_client.skipped, 0);
     EXPECT_EQ(d.to_server.frame_errors + d.to_client.frame_errors, 0);
     EXPECT_EQ(d.to_server.defects + d.to_client.defects, 0);
+    // What the scenario knowingly made odd (the manifest's odd_packets, from what the software
+    // sends): exactly those, read but flagged.
+    const nlohmann::json odd = c.manifest.value("odd_packets", nlohmann::json::object());
+    EXPECT_EQ(d.to_server.missing_last_separator + d.to_client.missing_last_separator,
+              odd.value("missing_last_separator", 0));
+    EXPECT_EQ(d.to_server.unusual_number + d.to_client.unusual_number, odd.value("unusual_number", 0));
     // Admin commands: the text lines sent to the server, in order.
     auto want_cmds = c.manifest.value("admin_commands", std::vector<std::string>{});
     EXPECT_EQ(d.to_server.lines, want_cmds);

@@ -21,6 +21,7 @@ enum class Event : uint8_t {
   LateUpdate,     // ... about a job that had ended
   WorkerEnded,    // the worker's first terminal packet: the job's outcome
   LateTerminal,   // a worker's terminal packet after its first: the server had ended the job
+  RefusedTerminal,  // a worker's terminal packet the server refuses (no NUL before its empty last argument)
   Result,         // a terminal packet delivered to a client
   LateResult,     // a further result to the same client (Gearman::Server forwards late ones)
   OrphanResult,   // a result for a handle with no job in the capture

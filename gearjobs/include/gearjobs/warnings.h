@@ -18,6 +18,7 @@ enum class WarningKind : uint8_t {
   UnknownHandle,         // worker results the server answered with JOB_NOT_FOUND: not jobs
   OpenJobsCap,           // jobs closed early because too many were open
   GaveUpWaiting,         // jobs closed without a packet they waited for (the capture lost it?)
+  RefusedTerminal,       // a worker's terminal packet the server refuses (no NUL before an empty last argument)
   Count
 };
 constexpr int kWarningKinds = static_cast<int>(WarningKind::Count);
