@@ -6,7 +6,9 @@
 # PLUGIN_DIR overrides the plugin folder (default: build/plugin/plugins, or $BUILD_DIR/plugin/plugins).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-plugin_dir=${PLUGIN_DIR:-$here/${BUILD_DIR:-build}/plugin/plugins}
+build_dir=${BUILD_DIR:-build}
+case $build_dir in /*) ;; *) build_dir=$here/$build_dir ;; esac
+plugin_dir=${PLUGIN_DIR:-$build_dir/plugin/plugins}
 case $plugin_dir in /*) ;; *) plugin_dir=$PWD/$plugin_dir ;; esac
 if ! ls "$plugin_dir"/*/epan/gearman.so >/dev/null 2>&1; then
   echo "tshark-with-plugin: no gearman.so under $plugin_dir (build first: cmake --build build)" >&2
