@@ -1,6 +1,9 @@
 #include "analyzer.h"
 
+#include <pcap/pcap.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 #include "gearproto/arguments.h"
@@ -191,7 +194,7 @@ Analyzer::~Analyzer() {
 
 void Analyzer::count_warning(const char* kind, uint64_t bytes, const char* detail) {
   for (auto& w : warnings_) {
-    if (w.kind == kind) { ++w.count; w.bytes += bytes; return; }
+    if (w.kind == kind && w.detail == detail) { ++w.count; w.bytes += bytes; return; }
   }
   Warning w;
   w.kind = kind;
@@ -235,7 +238,22 @@ void Analyzer::on_frame(int dlt, const uint8_t* data, uint32_t caplen, uint32_t 
       on_segment(seg_);
       return;
     case ParseResult::NotTcp: return;
-    case ParseResult::UnknownLink: count_warning("unknown_link_type", 0, "frames of a link type the analyzer does not read"); return;
+    case ParseResult::UnknownLink: {  // one warning per link type, named
+      char d[128];
+      const char* name = pcap_datalink_val_to_name(dlt);
+      std::snprintf(d, sizeof d, "link type %d (%s): frames of a link type the analyzer does not read", dlt,
+                    name ? name : "unknown to libpcap");
+      count_warning("unknown_link_type", 0, d);
+      return;
+    }
+    case ParseResult::Unsupported: {  // one warning per encapsulation, named
+      char d[128];
+      int n = netstream::describe_unsupported(seg_, d, sizeof d);
+      if (n > 0 && size_t(n) < sizeof d)
+        std::snprintf(d + n, sizeof d - size_t(n), ": frames in an encapsulation the analyzer does not read");
+      count_warning("unsupported_encapsulation", 0, d);
+      return;
+    }
     case ParseResult::Fragment: count_warning("ip_fragment", 0, "IP fragments are not reassembled; their bytes count as lost if Gearman"); return;
     case ParseResult::Truncated: count_warning("snaplen_headers", 0, "frames cut off by the snap length inside their link/IP/TCP headers"); return;
     case ParseResult::Malformed: count_warning("malformed_frame", 0, "frames whose IP/TCP headers do not add up"); return;
