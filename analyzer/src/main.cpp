@@ -78,8 +78,12 @@ int main(int argc, char** argv) {
                      ->option_text("...");
   auto* r_opt = app.add_option("-r,--read-file", r_files, "a capture file, as with tshark (repeatable; the same as "
                                                           "naming it without -r)")
-                    ->option_text("FILE");
-  app.add_option("-p,--port", ports, "TCP port of a Gearman server besides 4730 (repeatable)")->option_text("PORT");
+                    ->option_text("FILE")
+                    ->allow_extra_args(false);
+  // One value per -p: the capture after `-p 7003` is a file, not a second port.
+  app.add_option("-p,--port", ports, "TCP port of a Gearman server besides 4730 (repeatable)")
+      ->option_text("PORT")
+      ->allow_extra_args(false);
   app.add_option("-f,--format", format, "report format: text, json or csv (per function)")
       ->check(CLI::IsMember({"text", "json", "csv"}))
       ->option_text("FORMAT");

@@ -272,3 +272,17 @@ TEST(AnalyzerCli, WriteErrorsAreExitTwoWithAMessage) {
     EXPECT_NE(e.find(c.says), std::string::npos) << c.args << ": " << e;
   }
 }
+
+// -p takes one value: the capture after `-p 7003` is a file, not a second port.
+TEST(AnalyzerCli, PortOptionTakesOneValue) {
+  std::string cap = testsupport::capture_path("nonstandard-port.pcap");
+  for (std::string args : {"--no-heuristic -p 7003 ", "--no-heuristic -p 7003 -p 7004 ", "--no-heuristic --port=7003 "}) {
+    Out o = run("--format json " + args + cap);
+    ASSERT_EQ(o.rc, 0) << args << stderr_text();
+    auto j = nlohmann::json::parse(o.out);
+    EXPECT_GT(j["jobs"]["total"].get<int>(), 0) << args;
+    EXPECT_EQ(j["capture"]["files"].size(), 1u) << args;
+  }
+  auto none = nlohmann::json::parse(run("--format json --no-heuristic " + cap).out);
+  EXPECT_EQ(none["jobs"]["total"], 0) << "without -p the port-7003 jobs are not seen";
+}
