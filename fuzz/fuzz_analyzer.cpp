@@ -1,5 +1,5 @@
 // The analyzer over whole capture files, two ways, chosen by the input's first four bytes:
-//   a pcap or pcapng magic number: the input is a capture file, read through
+//   a pcap or pcapng magic number, or gzip's or zstd's: the input is a capture file, read through
 //           gan::read_captures from a memfd, so reader.cpp's libpcap handling is in the loop
 //           (the bundled captures are the seeds);
 //   anything else: structure-aware: the input is a list of TCP segments on a few connections to
@@ -114,7 +114,9 @@ void segments(const uint8_t* data, size_t size) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const uint8_t magics[][4] = {{0xd4, 0xc3, 0xb2, 0xa1}, {0xa1, 0xb2, 0xc3, 0xd4},
                                       {0x4d, 0x3c, 0xb2, 0xa1}, {0xa1, 0xb2, 0x3c, 0x4d},
-                                      {0x0a, 0x0d, 0x0d, 0x0a}};
+                                      {0x0a, 0x0d, 0x0d, 0x0a},
+                                      // gzip (any flags byte) and zstd: input.cpp's decompression
+                                      {0x1f, 0x8b, 0x08, 0x00}, {0x28, 0xb5, 0x2f, 0xfd}};
   for (const auto& m : magics)
     if (size >= 4 && std::memcmp(data, m, 4) == 0) {
       whole_file(data, size);

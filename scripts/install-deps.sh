@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   cmake g++ make pkg-config
   libpcap-dev libgtest-dev nlohmann-json3-dev libcli11-dev
+  # The analyzer reads gzip and zstd captures; the fuzz seeds are compressed with zstd.
+  zlib1g-dev libzstd-dev zstd
   # libwireshark-dev does not pull in libglib2.0-dev, which its headers include.
   libwireshark-dev libglib2.0-dev tshark
   # Fuzzing (libFuzzer) and sanitizer builds.
@@ -17,6 +19,11 @@ packages=(
   # The load capture (tests/load, captures/make-load-capture.sh): the C gearmand, the load
   # program built with cc on libgearman, tcpdump, and `ip` inside its network namespace.
   gearman-job-server libgearman-dev gcc tcpdump iproute2
+  # The install test renders the man pages (man -l) and loads the bash completions.
+  man-db groff-base bash-completion
+  # The tunnel test: gearmand and the gearman CLI across real Linux tunnels in a network
+  # namespace, captured with tcpdump.
+  gearman-tools
 )
 
 sudo_cmd=()

@@ -1,6 +1,9 @@
 #include "analyzer.h"
 
+#include <pcap/pcap.h>
+
 #include <algorithm>
+#include <cstdio>
 
 #include "gearproto/arguments.h"
 
@@ -52,7 +55,22 @@ void Analyzer::on_frame(int dlt, const uint8_t* data, uint32_t caplen, uint32_t 
       conns_.on_segment(seg_);
       return;
     case ParseResult::NotTcp: return;
-    case ParseResult::UnknownLink: warnings_.count("unknown_link_type", 0, "frames of a link type the analyzer does not read", frame_); return;
+    case ParseResult::UnknownLink: {  // one warning per link type, named
+      char d[128];
+      const char* name = pcap_datalink_val_to_name(dlt);
+      std::snprintf(d, sizeof d, "link type %d (%s): frames of a link type the analyzer does not read", dlt,
+                    name ? name : "unknown to libpcap");
+      warnings_.count("unknown_link_type", 0, d, frame_);
+      return;
+    }
+    case ParseResult::Unsupported: {  // one warning per encapsulation, named
+      char d[128];
+      int n = netstream::describe_unsupported(seg_, d, sizeof d);
+      if (n > 0 && size_t(n) < sizeof d)
+        std::snprintf(d + n, sizeof d - size_t(n), ": frames in an encapsulation the analyzer does not read");
+      warnings_.count("unsupported_encapsulation", 0, d, frame_);
+      return;
+    }
     case ParseResult::Fragment: warnings_.count("ip_fragment", 0, "IP fragments are not reassembled; their bytes count as lost if Gearman", frame_); return;
     case ParseResult::Truncated: warnings_.count("snaplen_headers", 0, "frames cut off by the snap length inside their link/IP/TCP headers", frame_); return;
     case ParseResult::Malformed: warnings_.count("malformed_frame", 0, "frames whose IP/TCP headers do not add up", frame_); return;

@@ -1,8 +1,13 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // gearman-analyze: job lifecycles and latency statistics from Gearman captures.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -11,46 +16,116 @@
 #include "report.h"
 
 #ifndef GEARMAN_ANALYZE_VERSION
-#define GEARMAN_ANALYZE_VERSION "0.1.0"
+#define GEARMAN_ANALYZE_VERSION "unknown"
 #endif
 
+namespace {
+
+constexpr int kInputError = 1;  // an input could not be opened
+constexpr int kUsageOrWriteError = 2;
+
+// CLI11's messages, like ours, start with the program's name.
+std::string failure_message(const CLI::App*, const CLI::Error& e) {
+  return std::string("gearman-analyze: ") + e.what() + "\n(see gearman-analyze --help)\n";
+}
+
+int usage_error(CLI::App& app, const std::string& what) {
+  return app.exit(CLI::ValidationError(what)) == 0 ? 0 : kUsageOrWriteError;
+}
+
+// The captures in command-line order, whether named with -r or as positional arguments.
+std::vector<std::string> inputs_in_order(const CLI::App& app, const CLI::Option* pos, const CLI::Option* r) {
+  std::vector<std::string> out;
+  size_t ip = 0, ir = 0;
+  const auto& pr = pos->results();
+  const auto& rr = r->results();
+  for (const CLI::Option* o : app.parse_order()) {
+    if (o == pos && ip < pr.size()) out.push_back(pr[ip++]);
+    if (o == r && ir < rr.size()) out.push_back(rr[ir++]);
+  }
+  while (ip < pr.size()) out.push_back(pr[ip++]);  // (parse_order lists every value; in case not)
+  while (ir < rr.size()) out.push_back(rr[ir++]);
+  return out;
+}
+
+// The report went to `out`: anything that did not arrive is an error, said once.
+bool check_written(FILE* out, const char* name) {
+  bool ok = std::fflush(out) == 0 && !std::ferror(out);
+  if (!ok)
+    std::fprintf(stderr, "gearman-analyze: writing the report to %s: %s\n", name,
+                 std::strerror(errno ? errno : EIO));
+  return ok;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  CLI::App app{"gearman-analyze: Gearman job lifecycles and latency statistics from packet captures.\n"
-               "Several files are read as one continuous capture (a ring-buffer set); '-' reads stdin."};
-  std::vector<std::string> files;
+  CLI::App app{"Gearman job lifecycles and latency statistics from packet captures (pcap, pcapng; plain, gzip\n"
+               "or zstd). Several files are read as one continuous capture (a ring-buffer set); '-' reads stdin.",
+               "gearman-analyze"};
+  app.failure_message(failure_message);
+  std::vector<std::string> pos_files, r_files;
   std::vector<uint16_t> ports;
   std::string format = "text";
-  std::string jobs_path;
+  std::string jobs_path, jobs_format = "auto";
   size_t top = 10;
   size_t max_open_jobs = gan::Options{}.max_open_jobs;
   size_t max_connections = gan::Options{}.max_connections;
   uint32_t max_message = gan::Options{}.limits.max_data_length;
-  bool no_heuristic = false, no_progress = false;
-  app.add_option("files", files, "pcap or pcapng files, in capture order ('-' for stdin)")->required();
-  app.add_option("-p,--port", ports, "TCP port of a Gearman server besides 4730 (repeatable)");
+  bool no_heuristic = false, no_progress = false, quiet = false;
+  auto* pos_opt = app.add_option("FILE", pos_files, "pcap or pcapng files, plain, gzip or zstd, in capture order "
+                                                     "('-' for stdin)")
+                     ->option_text("...");
+  auto* r_opt = app.add_option("-r,--read-file", r_files, "a capture file, as with tshark (repeatable; the same as "
+                                                          "naming it without -r)")
+                    ->option_text("FILE")
+                    ->allow_extra_args(false);
+  // One value per -p: the capture after `-p 7003` is a file, not a second port.
+  app.add_option("-p,--port", ports, "TCP port of a Gearman server besides 4730 (repeatable)")
+      ->option_text("PORT")
+      ->allow_extra_args(false);
   app.add_option("-f,--format", format, "report format: text, json or csv (per function)")
-      ->check(CLI::IsMember({"text", "json", "csv"}));
-  app.add_option("--jobs", jobs_path, "write one record per job to FILE (.json/.jsonl: JSON lines, else CSV)");
-  app.add_option("--top", top, "how many of the slowest jobs to list (default 10)");
+      ->check(CLI::IsMember({"text", "json", "csv"}))
+      ->option_text("FORMAT");
+  app.add_option("--jobs", jobs_path,
+                 "write one record per job to FILE ('-': stdout, and the report goes to stderr)")
+      ->option_text("FILE");
+  app.add_option("--jobs-format", jobs_format,
+                 "records as csv or jsonl (default auto: jsonl when FILE ends in .json, .jsonl or .ndjson, "
+                 "else csv)")
+      ->check(CLI::IsMember({"auto", "csv", "jsonl"}))
+      ->option_text("FORMAT");
+  app.add_flag("-q,--quiet", quiet, "no report (with --jobs, only the job records are written)");
+  app.add_option("--top", top, "how many of the slowest jobs to list (default 10)")->option_text("N");
   app.add_option("--max-open-jobs", max_open_jobs,
                  "jobs kept open at once (default 1000000, ~400 bytes each; 0: no limit); beyond, the oldest is "
-                 "reported as incomplete with a warning");
+                 "reported as incomplete with a warning")
+      ->option_text("N");
   app.add_option("--max-connections", max_connections,
                  "connections tracked at once (default 100000, ~2 KiB each; 0: no limit); beyond, the least "
-                 "recently active is dropped with a warning");
+                 "recently active is dropped with a warning")
+      ->option_text("N");
   app.add_option("--max-message-size", max_message,
                  "largest PDU data length buffered, in bytes (default 67108864 = 64 MiB); a longer length is "
                  "taken for a broken header and skipped with a warning")
-      ->check(CLI::Range(uint32_t(12), UINT32_MAX));
+      ->check(CLI::Range(uint32_t(12), UINT32_MAX))
+      ->option_text("BYTES");
   app.add_flag("--no-heuristic", no_heuristic, "only ports 4730 and --port, no plausibility test on other ports");
   app.add_flag("--no-progress", no_progress, "no progress bar on stderr");
-  app.set_version_flag("-V,--version", "gearman-analyze " GEARMAN_ANALYZE_VERSION);
+  // -v as in tshark (where -V means verbose).
+  app.set_version_flag("-v,--version", "gearman-analyze " GEARMAN_ANALYZE_VERSION);
+  app.footer("Exit status: 0 report written, 1 an input could not be opened, 2 usage error or a write failed.\n"
+             "See gearman-analyze(1) and docs/gearman-analyze.md.");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
+    return rc == 0 ? 0 : kUsageOrWriteError;
   }
+  std::vector<std::string> files = inputs_in_order(app, pos_opt, r_opt);
+  if (files.empty()) return usage_error(app, "no capture given (FILE, -r FILE, or '-' for stdin)");
+  if (std::count(files.begin(), files.end(), "-") > 1) return usage_error(app, "stdin ('-') can be read only once");
+  const bool jobs_to_stdout = jobs_path == "-";
 
   gan::Options opt;
   for (uint16_t p : ports) opt.ports.push_back(p);
@@ -63,18 +138,29 @@ int main(int argc, char** argv) {
   gan::ReadResult check = gan::check_inputs(files);
   if (!check.ok) {
     std::fprintf(stderr, "gearman-analyze: %s\n", check.error.c_str());
-    return 1;
+    return kInputError;
   }
 
   gan::Analyzer a(opt);
   gan::JobWriter jw;
   if (!jobs_path.empty()) {
     std::string err;
-    if (!jw.open(jobs_path, err)) {
+    auto jf = jobs_format == "csv"     ? gan::JobWriter::Format::Csv
+              : jobs_format == "jsonl" ? gan::JobWriter::Format::JsonLines
+                                       : gan::JobWriter::Format::ByName;
+    if (!jw.open(jobs_path, err, jf)) {
       std::fprintf(stderr, "gearman-analyze: cannot write %s\n", err.c_str());
-      return 2;
+      return kUsageOrWriteError;
     }
-    a.set_job_sink([&jw](const gan::JobRecord& r) { jw.write(r); });
+    a.set_job_sink([&jw](const gan::JobRecord& r) {
+      jw.write(r);
+      std::string err;
+      if (jw.failed(err)) {
+        // A full disk or a closed pipe: reading the rest of the capture cannot help.
+        std::fprintf(stderr, "gearman-analyze: %s\n", err.c_str());
+        std::_Exit(kUsageOrWriteError);
+      }
+    });
   }
 
   std::function<void(uint64_t, uint64_t)> progress;
@@ -92,18 +178,31 @@ int main(int argc, char** argv) {
   if (drew) std::fprintf(stderr, "\r%60s\r", "");
   if (!r.ok) {
     std::fprintf(stderr, "gearman-analyze: %s\n", r.error.c_str());
-    return 1;
+    return kInputError;
   }
   a.finish();
+  if (!jobs_path.empty()) {
+    std::string err;
+    if (!jw.close(err)) {
+      std::fprintf(stderr, "gearman-analyze: %s\n", err.c_str());
+      return kUsageOrWriteError;
+    }
+  }
+  if (quiet) return 0;
 
+  // stdout carries one stream a program can read: with --jobs -, the records; the report then
+  // goes to stderr.
+  FILE* out = jobs_to_stdout ? stderr : stdout;
+  const char* out_name = jobs_to_stdout ? "stderr" : "stdout";
+  errno = 0;
   gan::ReportInfo info{files, GEARMAN_ANALYZE_VERSION};
   if (format == "json") {
     std::string s = gan::json_report(a, info);
-    std::fwrite(s.data(), 1, s.size(), stdout);
+    std::fwrite(s.data(), 1, s.size(), out);
   } else if (format == "csv") {
-    gan::write_csv(stdout, a);
+    gan::write_csv(out, a);
   } else {
-    gan::write_text(stdout, a, info);
+    gan::write_text(out, a, info);
   }
-  return 0;
+  return check_written(out, out_name) ? 0 : kUsageOrWriteError;
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 #include "reader.h"
 
 #include <fcntl.h>
@@ -9,21 +10,42 @@
 #include <cstdio>
 #include <cstring>
 
+#include "input.h"
+
 namespace gan {
 
 namespace {
-pcap_t* open_one(const std::string& f, std::string& err) {
+// One input opened for libpcap; `src` tells whether it is decompressed on the way.
+struct Opened {
+  pcap_t* p = nullptr;
+  Source src;
+};
+
+bool open_one(const std::string& f, Opened& o, std::string& err) {
+  std::string name = f == "-" ? std::string("stdin") : f;
+  if (!open_source(f, o.src, err)) return false;
   char eb[PCAP_ERRBUF_SIZE] = "";
-  pcap_t* p = pcap_open_offline_with_tstamp_precision(f == "-" ? "-" : f.c_str(),
-                                                     PCAP_TSTAMP_PRECISION_NANO, eb);
-  if (!p) {
-    std::string name = f == "-" ? std::string("stdin") : f;
+  if (o.src.fp) {
+    o.p = pcap_fopen_offline_with_tstamp_precision(o.src.fp, PCAP_TSTAMP_PRECISION_NANO, eb);
+    if (!o.p) {
+      std::fclose(o.src.fp);  // libpcap leaves it open when it fails
+      std::string why = o.src.error().empty() ? std::string(eb) : o.src.error();
+      if (*o.src.compression && o.src.error().empty())
+        why += std::string(" (in the ") + o.src.compression + "-compressed data)";
+      err = name + ": " + why;
+      return false;
+    }
+    return true;
+  }
+  o.p = pcap_open_offline_with_tstamp_precision(f.c_str(), PCAP_TSTAMP_PRECISION_NANO, eb);
+  if (!o.p) {
     std::string why = eb;
     // libpcap names the file itself in some messages ("x.pcap: No such file or directory").
     if (why.compare(0, name.size() + 2, name + ": ") == 0) why = why.substr(name.size() + 2);
     err = name + ": " + why;
+    return false;
   }
-  return p;
+  return true;
 }
 // Fast path for classic pcap files (version 2.4, either byte order, µs or ns): the file is
 // mapped and its records are handed to the analyzer in place, without libpcap's fread copy into
@@ -101,9 +123,9 @@ ReadResult check_inputs(const std::vector<std::string>& files) {
   for (const auto& f : files) {
     if (f == "-") continue;
     std::string err;
-    pcap_t* p = open_one(f, err);
-    if (!p) { r.ok = false; r.error = err; return r; }
-    pcap_close(p);
+    Opened o;
+    if (!open_one(f, o, err)) { r.ok = false; r.error = err; return r; }
+    pcap_close(o.p);
   }
   return r;
 }
@@ -118,22 +140,31 @@ ReadResult read_captures(const std::vector<std::string>& files, Analyzer& a,
   }
   for (const auto& f : files) {
     std::string err;
-    pcap_t* p = open_one(f, err);
-    if (!p) { r.ok = false; r.error = err; return r; }
+    Opened o;
+    if (!open_one(f, o, err)) { r.ok = false; r.error = err; return r; }
+    pcap_t* p = o.p;
     int dlt = pcap_datalink(p);
-    FILE* fp = pcap_file(p);
+    // Where reading is in the input, for the progress bar: compressed bytes consumed, or libpcap's
+    // file position.
+    FILE* fp = o.src.fp ? nullptr : pcap_file(p);
+    auto position = [&]() -> uint64_t {
+      if (o.src.fp) return o.src.consumed();
+      long at = fp ? ftell(fp) : -1;
+      return at > 0 ? uint64_t(at) : 0;
+    };
     struct pcap_pkthdr* h;
     const u_char* data;
     int rc;
     uint64_t n = 0;
     bool mapped_all = false;
-    int64_t mapped = read_mapped(f, p, a, before, total, progress, mapped_all);
+    int64_t mapped = o.src.fp ? -1 : read_mapped(f, p, a, before, total, progress, mapped_all);
     if (mapped >= 0 && !mapped_all) {
       // The mapped reader stopped early: libpcap reads on from that record (skipping the ones
       // already delivered), with its own checks and messages.
       pcap_close(p);
-      p = open_one(f, err);
-      if (!p) { r.ok = false; r.error = err; return r; }
+      o = Opened{};
+      if (!open_one(f, o, err)) { r.ok = false; r.error = err; return r; }
+      p = o.p;
       fp = pcap_file(p);
       for (int64_t i = 0; i < mapped; ++i) {
         if (pcap_next_ex(p, &h, &data) != 1) break;
@@ -144,10 +175,11 @@ ReadResult read_captures(const std::vector<std::string>& files, Analyzer& a,
       rc = 0;
       int64_t ts = int64_t(h->ts.tv_sec) * 1000000000 + int64_t(h->ts.tv_usec);  // tv_usec holds ns
       a.on_frame(dlt, data, h->caplen, h->len, ts);
-      if (progress && (++n & 0xffff) == 0 && fp) progress(before + uint64_t(ftell(fp)), total);
+      if (progress && (++n & 0xffff) == 0) progress(before + position(), total);
     }
     if (rc == -1) {
-      a.warn("capture_read_error", (f == "-" ? std::string("stdin") : f) + ": " + pcap_geterr(p) +
+      std::string why = o.src.error().empty() ? std::string(pcap_geterr(p)) : o.src.error();
+      a.warn("capture_read_error", (f == "-" ? std::string("stdin") : f) + ": " + why +
                                        " (the report covers what was read before)", a.frame());
     }
     if (f != "-") {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // Capture source: libpcap offline reading of pcap/pcapng files ("-" is stdin), several files read
 // as one continuous capture (frame numbers and TCP streams continue across files).
 #pragma once

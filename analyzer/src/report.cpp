@@ -1,6 +1,7 @@
 #include "report.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cinttypes>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -245,11 +246,13 @@ void write_csv(FILE* out, const Analyzer& a) {
   }
 }
 
-bool JobWriter::open(const std::string& path, std::string& err) {
-  f_ = std::fopen(path.c_str(), "w");
+bool JobWriter::open(const std::string& path, std::string& err, Format format) {
+  name_ = path == "-" ? std::string("the job records to stdout") : path;
+  f_ = path == "-" ? stdout : std::fopen(path.c_str(), "w");
   if (!f_) { err = path + ": " + std::strerror(errno); return false; }
   auto ends = [&](const char* s) { size_t n = std::strlen(s); return path.size() >= n && path.compare(path.size() - n, n, s) == 0; };
-  json_ = ends(".json") || ends(".jsonl") || ends(".ndjson");
+  json_ = format == Format::JsonLines ||
+          (format == Format::ByName && (ends(".json") || ends(".jsonl") || ends(".ndjson")));
   if (!json_)
     std::fprintf(f_, "server,handle,function,unique,outcome,background,unknown_start,priority,submits,"
                      "assignments,payload_bytes,worker,t_submit,t_created,t_assign_first,t_assign,"
@@ -258,7 +261,24 @@ bool JobWriter::open(const std::string& path, std::string& err) {
   return true;
 }
 
-JobWriter::~JobWriter() { if (f_) std::fclose(f_); }
+bool JobWriter::failed(std::string& err) const {
+  if (!f_ || !std::ferror(f_)) return false;
+  err = "writing " + name_ + ": " + std::strerror(errno_ ? errno_ : EIO);
+  return true;
+}
+
+bool JobWriter::close(std::string& err) {
+  if (!f_) return true;
+  errno = 0;
+  bool ok = std::fflush(f_) == 0 && !std::ferror(f_);
+  if (!ok && !errno_) errno_ = errno;
+  if (f_ != stdout && std::fclose(f_) != 0 && ok) { ok = false; errno_ = errno; }
+  f_ = nullptr;
+  if (!ok) err = "writing " + name_ + ": " + std::strerror(errno_ ? errno_ : EIO);
+  return ok;
+}
+
+JobWriter::~JobWriter() { if (f_ && f_ != stdout) std::fclose(f_); }
 
 static std::string dur(int64_t ns) {
   if (ns == kNoTime) return "";
@@ -285,10 +305,10 @@ void JobWriter::write(const JobRecord& r) {
     j["f_submit"] = r.f_submit; j["f_created"] = r.f_created; j["f_assign"] = r.f_assign;
     j["f_worker_done"] = r.f_worker_done; j["f_client_done"] = r.f_client_done;
     std::string s = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    std::fprintf(f_, "%s\n", s.c_str());
+    if (std::fprintf(f_, "%s\n", s.c_str()) < 0 && !errno_) errno_ = errno;
     return;
   }
-  std::fprintf(f_, "%s,%s,%s,%s,%s,%d,%d,%s,%u,%u,%" PRIu64 ",%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%" PRIu64
+  int n = std::fprintf(f_, "%s,%s,%s,%s,%s,%d,%d,%s,%u,%u,%" PRIu64 ",%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%" PRIu64
                ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u\n",
                csv_field(r.server).c_str(), csv_field(r.handle).c_str(), csv_field(r.function).c_str(),
                csv_field(r.unique).c_str(), outcome_name(r.outcome), r.background ? 1 : 0,
@@ -298,6 +318,7 @@ void JobWriter::write(const JobRecord& r) {
                format_time(r.t_worker_done).c_str(), format_time(r.t_client_done).c_str(),
                dur(r.queue_ns()).c_str(), dur(r.run_ns()).c_str(), dur(r.total_ns()).c_str(),
                r.f_submit, r.f_created, r.f_assign, r.f_worker_done, r.f_client_done, r.status_polls);
+  if (n < 0 && !errno_) errno_ = errno;
 }
 
 }  // namespace gan

@@ -24,14 +24,22 @@ std::string format_time(int64_t ns);
 
 class JobWriter {
  public:
-  // JSON lines when `path` ends with .json or .jsonl, else CSV with a header row.
-  bool open(const std::string& path, std::string& err);
+  enum class Format { ByName, Csv, JsonLines };
+  // `path` "-" is stdout. ByName: JSON lines when `path` ends with .json, .jsonl or .ndjson, else
+  // CSV with a header row.
+  bool open(const std::string& path, std::string& err, Format format = Format::ByName);
   void write(const JobRecord& r);
+  // A write has failed (disk full, closed pipe): `err` says where and why.
+  bool failed(std::string& err) const;
+  // Flushes and closes; false with `err` on a write error.
+  bool close(std::string& err);
   ~JobWriter();
 
  private:
   FILE* f_ = nullptr;
   bool json_ = false;
+  std::string name_;  // for messages: the path, or "the job records to stdout"
+  int errno_ = 0;     // of the first failed write
 };
 
 }  // namespace gan

@@ -19,10 +19,10 @@ struct Warning {
 
 class WarningCounter {
  public:
-  // One more of `kind` (whose detail is the same every time: a string literal).
+  // One more of `kind` with `detail` (a kind may have several details, e.g. one per link type).
   void count(const char* kind, uint64_t bytes, const char* detail, uint64_t frame) {
     for (auto& w : list_) {
-      if (w.kind == kind) { ++w.count; w.bytes += bytes; return; }
+      if (w.kind == kind && w.detail == detail) { ++w.count; w.bytes += bytes; return; }
     }
     list_.push_back(Warning{kind, 1, bytes, frame, detail});
   }

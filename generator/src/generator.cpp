@@ -1,6 +1,7 @@
 #include "geargen/generator.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
@@ -67,13 +68,18 @@ class Rng {
   uint64_t s_[4];
 };
 
+// "writing out.pcap: No space left on device" (errno at the failed call).
+std::string io_error(const char* what, const std::string& path, int err = errno) {
+  return std::string(what) + " " + path + ": " + std::strerror(err);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Classic pcap, written through one large buffer.
 class PcapWriter {
  public:
-  PcapWriter(const std::string& path, uint32_t linktype) {
+  PcapWriter(const std::string& path, uint32_t linktype) : path_(path) {
     f_ = std::fopen(path.c_str(), "wb");
-    if (!f_) throw std::runtime_error("cannot open " + path + " for writing");
+    if (!f_) throw std::runtime_error(io_error("cannot write", path));
     buf_.reserve(kFlush + 70000);
     put32(0xa1b2c3d4); put16(2); put16(4); put32(0); put32(0); put32(262144); put32(linktype);
   }
@@ -90,7 +96,7 @@ class PcapWriter {
   }
   void close() {
     flush();
-    if (std::fclose(f_) != 0) { f_ = nullptr; throw std::runtime_error("write error"); }
+    if (std::fclose(f_) != 0) { f_ = nullptr; throw std::runtime_error(io_error("writing", path_)); }
     f_ = nullptr;
   }
   uint64_t frames() const { return frames_; }
@@ -100,11 +106,12 @@ class PcapWriter {
   static constexpr size_t kFlush = 1 << 20;
   void flush() {
     if (!buf_.empty() && std::fwrite(buf_.data(), 1, buf_.size(), f_) != buf_.size())
-      throw std::runtime_error("write error");
+      throw std::runtime_error(io_error("writing", path_));
     buf_.clear();
   }
   void put16(uint16_t v) { buf_.append(reinterpret_cast<const char*>(&v), 2); }  // host order, as
   void put32(uint32_t v) { buf_.append(reinterpret_cast<const char*>(&v), 4); }  // the magic says
+  std::string path_;
   std::FILE* f_ = nullptr;
   std::string buf_;
   uint64_t frames_ = 0, bytes_ = 0;
@@ -374,7 +381,7 @@ class Sim {
     if (cfg_.clients == 0 || cfg_.workers == 0) throw std::invalid_argument("need at least one client and one worker");
     if (!cfg_.jobs_csv.empty()) {
       csv_ = std::fopen(cfg_.jobs_csv.c_str(), "w");
-      if (!csv_) throw std::runtime_error("cannot open " + cfg_.jobs_csv + " for writing");
+      if (!csv_) throw std::runtime_error(io_error("cannot write", cfg_.jobs_csv));
       std::fputs("handle,function,unique,priority,background,outcome,coalesced_submits,client_port,worker_port,"
                  "submit_us,created_us,assign_us,end_us,delivered_us,queue_us,run_us,total_us\n", csv_);
     }
@@ -430,7 +437,9 @@ class Sim {
     if (csv_) {
       std::FILE* f = csv_;
       csv_ = nullptr;
-      if (std::fclose(f) != 0) throw std::runtime_error("write error on " + cfg_.jobs_csv);
+      bool failed = std::ferror(f) != 0;
+      int why = errno;
+      if (std::fclose(f) != 0 || failed) throw std::runtime_error(io_error("writing", cfg_.jobs_csv, failed ? why : errno));
     }
     Summary s;
     s.frames = w.frames();
@@ -778,7 +787,7 @@ class Sim {
 
   void write_truth(const std::string& path) {
     std::FILE* f = std::fopen(path.c_str(), "w");
-    if (!f) throw std::runtime_error("cannot open " + path + " for writing");
+    if (!f) throw std::runtime_error(io_error("cannot write", path));
     FnTruth all;
     std::vector<size_t> order(fns_.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -815,7 +824,9 @@ class Sim {
       first = false;
     }
     std::fprintf(f, "\n  ]\n}\n");
-    if (std::fclose(f) != 0) throw std::runtime_error("write error on " + path);
+    bool failed = std::ferror(f) != 0;
+    int why = errno;
+    if (std::fclose(f) != 0 || failed) throw std::runtime_error(io_error("writing", path, failed ? why : errno));
   }
 
   const Config& cfg_;

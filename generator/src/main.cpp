@@ -1,127 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
 // gearman-gen: writes a deterministic synthetic Gearman capture and its ground truth.
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <stdexcept>
 #include <string>
 
 #include "geargen/generator.h"
 
+#ifndef GEARMAN_GEN_VERSION
+#define GEARMAN_GEN_VERSION "unknown"
+#endif
+
 namespace {
 
-const char* kUsage =
-    "usage: gearman-gen --out F.pcap --truth F.json [options]\n"
-    "\n"
-    "Writes a deterministic classic pcap of Gearman traffic (clients, workers, gearmand on\n"
-    "127.0.0.1:4730) and a JSON file with the exact counts and latencies of what it generated.\n"
-    "\n"
-    "  --seed N           random seed (default 1); same seed and options = identical bytes\n"
-    "  --jobs N           distinct jobs (default 10000)\n"
-    "  --clients N        client connections (default 16)\n"
-    "  --workers N        worker connections (default 32)\n"
-    "  --rate R           new jobs per second (default: half of the workers' capacity)\n"
-    "  --functions SPEC   'name[:key=value]...;name...' keys: w (weight), q / r (queue / run time:\n"
-    "                     median_ms/sigma, lognormal), fail, exc, bg (shares), payload, result (bytes)\n"
-    "                     e.g. 'resize:w=3:q=1/0.9:r=15/0.5:fail=0.01;email:r=40/0.8:bg=0.6'\n"
-    "  --coalesce P       share of submits joining an in-flight job's unique ID (default 0.02)\n"
-    "  --batch P          share of arrivals submitting 2-6 jobs in one segment (default 0.1)\n"
-    "  --high P --low P   priority shares (default 0.05 each)\n"
-    "  --status P         share of jobs sending WORK_STATUS mid-run (default 0.05)\n"
-    "  --data P           share of jobs sending WORK_DATA before the result (default 0.05)\n"
-    "  --extra-wake P     chance a second sleeping worker is woken (then NO_JOB) (default 0.1)\n"
-    "  --exception-then-fail P  WORK_FAIL after WORK_EXCEPTION, answered by ERROR (default 0)\n"
-    "  --stuck N          workers that hang on their job from half-way: incomplete jobs (default 0)\n"
-    "  --admin-every MS   every MS milliseconds a gearadmin-like connection sends \"status\" or\n"
-    "                     \"workers\" (alternately) and gets the reply list (default 0: none)\n"
-    "  --mss N            TCP segment size (default 65483, loopback)\n"
-    "  --split P          share of sends split at a random byte (default 0.02)\n"
-    "  --reorder P        share of sends split and captured out of order (default 0)\n"
-    "  --loss P           share of segments retransmitted ~200 ms later (default 0)\n"
-    "  --drop P           share of segments missing from the capture (default 0; truth then\n"
-    "                     describes what was sent, not what can be seen)\n"
-    "  --ack P            chance of a pure ACK after a data segment (default 0.3)\n"
-    "  --link en10mb|null link type (default en10mb)\n"
-    "  --start SECONDS    time of the first packet, Unix seconds (default 1700000000)\n"
-    "  --jobs-csv F       also write one line per job: handle, function, outcome, ports and the\n"
-    "                     microsecond times of submit, created, assign, end, delivered\n"
-    "  -q, --quiet        no summary on stderr\n";
-
-[[noreturn]] void die(const std::string& msg) {
-  std::fprintf(stderr, "gearman-gen: %s\n", msg.c_str());
-  std::exit(2);
+// CLI11's messages, and ours, start with the program's name, like every Unix tool's.
+std::string failure_message(const CLI::App*, const CLI::Error& e) {
+  return std::string("gearman-gen: ") + e.what() + "\n(see gearman-gen --help)\n";
 }
 
-double share(const char* v, const char* opt) {
-  char* end = nullptr;
-  double d = std::strtod(v, &end);
-  if (!*v || *end || !(d >= 0 && d <= 1)) die(std::string(opt) + ": expected a share between 0 and 1, got '" + v + "'");
-  return d;
-}
-uint64_t count(const char* v, const char* opt) {
-  char* end = nullptr;
-  unsigned long long n = std::strtoull(v, &end, 10);
-  if (!*v || *end || v[0] == '-') die(std::string(opt) + ": expected a non-negative integer, got '" + v + "'");
-  return n;
+// Help text as in the man page: "--loss P   share of ... (default 0)".
+CLI::Option* doc(CLI::Option* o, const char* metavar) {
+  std::string d = o->get_default_str();
+  if (!d.empty()) o->description(o->get_description() + " (default " + d + ")");
+  o->option_text(metavar);
+  return o;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   geargen::Config cfg;
-  std::string out, truth;
+  std::string out, truth, functions, link = "en10mb";
+  uint64_t start_s = cfg.start_us / 1000000;
   bool quiet = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "-h" || a == "--help") { std::fputs(kUsage, stdout); return 0; }
-    if (a == "-q" || a == "--quiet") { quiet = true; continue; }
-    if (i + 1 >= argc) die("option " + a + " needs a value (see --help)");
-    const char* v = argv[++i];
-    const char* o = a.c_str();
-    if (a == "--out") out = v;
-    else if (a == "--truth") truth = v;
-    else if (a == "--jobs-csv") cfg.jobs_csv = v;
-    else if (a == "--seed") cfg.seed = count(v, o);
-    else if (a == "--jobs") cfg.jobs = count(v, o);
-    else if (a == "--clients") cfg.clients = uint32_t(count(v, o));
-    else if (a == "--workers") cfg.workers = uint32_t(count(v, o));
-    else if (a == "--rate") {
-      char* end = nullptr;
-      cfg.rate = std::strtod(v, &end);
-      if (*end || !(cfg.rate > 0)) die("--rate: expected a positive number");
-    } else if (a == "--functions") {
-      try { cfg.functions = geargen::parse_functions(v); } catch (const std::exception& e) { die(std::string("--functions: ") + e.what()); }
-    } else if (a == "--coalesce") cfg.coalesce = share(v, o);
-    else if (a == "--batch") cfg.batch = share(v, o);
-    else if (a == "--high") cfg.high = share(v, o);
-    else if (a == "--low") cfg.low = share(v, o);
-    else if (a == "--status") cfg.status = share(v, o);
-    else if (a == "--data") cfg.data = share(v, o);
-    else if (a == "--extra-wake") cfg.extra_wake = share(v, o);
-    else if (a == "--exception-then-fail") cfg.exception_then_fail = share(v, o);
-    else if (a == "--stuck") cfg.stuck = uint32_t(count(v, o));
-    else if (a == "--admin-every") {
-      char* end = nullptr;
-      cfg.admin_every_ms = std::strtod(v, &end);
-      if (*end || !(cfg.admin_every_ms >= 0)) die("--admin-every: expected milliseconds");
+
+  CLI::App app{
+      "writes a deterministic classic pcap of Gearman traffic (clients, workers, gearmand\n"
+      "on 127.0.0.1:4730) and a JSON file with the exact counts and latencies of what it generated.\n"
+      "The same seed and options give the same bytes.",
+      "gearman-gen"};
+  app.failure_message(failure_message);
+  app.option_defaults()->always_capture_default();
+  const auto share = CLI::Range(0.0, 1.0);
+
+  doc(app.add_option("--out", out, "the capture to write (classic pcap; required)"), "FILE")->required();
+  doc(app.add_option("--truth", truth, "the ground truth to write (JSON; required)"), "FILE")->required();
+  doc(app.add_option("--seed", cfg.seed, "random seed; same seed and options = identical bytes"), "N");
+  doc(app.add_option("--jobs", cfg.jobs, "distinct jobs"), "N");
+  doc(app.add_option("--clients", cfg.clients, "client connections"), "N")->check(CLI::Range(1u, 32766u));
+  doc(app.add_option("--workers", cfg.workers, "worker connections"), "N")->check(CLI::Range(1u, 32766u));
+  doc(app.add_option("--rate", cfg.rate, "new jobs per second (0: half of the workers' capacity)"), "R")
+      ->check(CLI::NonNegativeNumber);
+  doc(app.add_option("--functions", functions,
+                     "'name[:key=value]...;name...' keys: w (weight), q / r (queue / run time: "
+                     "median_ms/sigma, lognormal), fail, exc, bg (shares), payload, result (bytes); "
+                     "e.g. 'resize:w=3:q=1/0.9:r=15/0.5:fail=0.01;email:r=40/0.8:bg=0.6'"),
+      "SPEC");
+  doc(app.add_option("--coalesce", cfg.coalesce, "share of submits joining an in-flight job's unique ID"), "P")
+      ->check(share);
+  doc(app.add_option("--batch", cfg.batch, "share of arrivals submitting 2-6 jobs in one segment"), "P")
+      ->check(share);
+  doc(app.add_option("--high", cfg.high, "share of high-priority submits"), "P")->check(share);
+  doc(app.add_option("--low", cfg.low, "share of low-priority submits"), "P")->check(share);
+  doc(app.add_option("--status", cfg.status, "share of jobs sending WORK_STATUS mid-run"), "P")->check(share);
+  doc(app.add_option("--data", cfg.data, "share of jobs sending WORK_DATA before the result"), "P")->check(share);
+  doc(app.add_option("--extra-wake", cfg.extra_wake, "chance a second sleeping worker is woken (then NO_JOB)"),
+      "P")->check(share);
+  doc(app.add_option("--exception-then-fail", cfg.exception_then_fail,
+                     "share of WORK_EXCEPTIONs followed by a WORK_FAIL (answered by ERROR)"),
+      "P")->check(share);
+  doc(app.add_option("--stuck", cfg.stuck, "workers that hang on their job from half-way: incomplete jobs"), "N");
+  doc(app.add_option("--admin-every", cfg.admin_every_ms,
+                     "every MS milliseconds a gearadmin-like connection sends \"status\" or \"workers\" "
+                     "(alternately) and gets the reply list (0: none)"),
+      "MS")->check(CLI::NonNegativeNumber);
+  doc(app.add_option("--mss", cfg.mss, "TCP segment size (65483: loopback)"), "N")->check(CLI::Range(1u, 65535u));
+  doc(app.add_option("--split", cfg.split, "share of sends split at a random byte"), "P")->check(share);
+  doc(app.add_option("--reorder", cfg.reorder, "share of sends split and captured out of order"), "P")
+      ->check(share);
+  doc(app.add_option("--loss", cfg.loss, "share of segments retransmitted ~200 ms later"), "P")->check(share);
+  doc(app.add_option("--drop", cfg.drop,
+                     "share of segments missing from the capture (truth then describes what was sent, "
+                     "not what can be seen)"),
+      "P")->check(share);
+  doc(app.add_option("--ack", cfg.ack, "chance of a pure ACK after a data segment"), "P")->check(share);
+  doc(app.add_option("--link", link, "link type"), "en10mb|null")->check(CLI::IsMember({"en10mb", "null"}));
+  doc(app.add_option("--start", start_s, "time of the first packet, Unix seconds"), "SECONDS")
+      ->check(CLI::Range(uint64_t(0), uint64_t(1) << 33));
+  doc(app.add_option("--jobs-csv", cfg.jobs_csv,
+                     "also write one line per job: handle, function, outcome, ports and the microsecond "
+                     "times of submit, created, assign, end, delivered"),
+      "FILE");
+  app.add_flag("-q,--quiet", quiet, "no summary on stderr");
+  app.set_version_flag("--version", "gearman-gen " GEARMAN_GEN_VERSION);
+  app.footer("Exit status: 0 written, 2 usage error or a file could not be written. "
+             "See gearman-gen(1) and docs/generator.md.");
+
+  try {
+    app.parse(argc, argv);
+    if (!functions.empty()) {
+      try {
+        cfg.functions = geargen::parse_functions(functions);
+      } catch (const std::exception& e) {
+        throw CLI::ValidationError("--functions", e.what());
+      }
     }
-    else if (a == "--mss") { cfg.mss = uint32_t(count(v, o)); if (cfg.mss == 0) die("--mss must be positive"); }
-    else if (a == "--split") cfg.split = share(v, o);
-    else if (a == "--reorder") cfg.reorder = share(v, o);
-    else if (a == "--loss") cfg.loss = share(v, o);
-    else if (a == "--drop") cfg.drop = share(v, o);
-    else if (a == "--ack") cfg.ack = share(v, o);
-    else if (a == "--link") {
-      if (std::strcmp(v, "en10mb") == 0) cfg.null_link = false;
-      else if (std::strcmp(v, "null") == 0) cfg.null_link = true;
-      else die("--link: expected en10mb or null");
-    } else if (a == "--start") cfg.start_us = count(v, o) * 1000000ull;
-    else die("unknown option " + a + " (see --help)");
+    if (cfg.high + cfg.low > 1) throw CLI::ValidationError("--high plus --low must not exceed 1");
+    if (cfg.clients + cfg.workers > 32767)
+      throw CLI::ValidationError("--clients plus --workers: at most 32767 connections (one port each)");
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
   }
-  if (out.empty() || truth.empty()) die("--out and --truth are required (see --help)");
-  if (cfg.high + cfg.low > 1) die("--high plus --low must not exceed 1");
-  if (cfg.clients == 0 || cfg.workers == 0) die("--clients and --workers must be at least 1");
-  if (cfg.clients + cfg.workers > 32767) die("at most 32767 connections (one port each)");
+  cfg.null_link = link == "null";
+  cfg.start_us = start_s * 1000000ull;
+
   auto t0 = std::chrono::steady_clock::now();
   try {
     geargen::Summary s = geargen::generate(cfg, out, truth);
@@ -131,7 +125,8 @@ int main(int argc, char** argv) {
                    (unsigned long long)s.jobs, (unsigned long long)s.submits, (unsigned long long)s.frames,
                    s.bytes / 1e6, secs, out.c_str(), truth.c_str());
   } catch (const std::exception& e) {
-    die(e.what());
+    std::fprintf(stderr, "gearman-gen: %s\n", e.what());
+    return 2;
   }
   return 0;
 }

@@ -1,9 +1,13 @@
 // Link / IP / TCP parsing: what is read, and what is counted as skipped.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <map>
+
 #include "analyzer.h"
 #include "gearproto/encoder.h"
 #include "netstream/packet.h"
+#include "reader.h"
 #include "synth.h"
 
 namespace {
@@ -62,6 +66,10 @@ TEST(AnalyzerPacket, FragmentsTruncationAndUnknownLinksAreCounted) {
   EXPECT_EQ(warning(a, "ip_fragment"), 2u);
   EXPECT_EQ(warning(a, "snaplen_headers"), 1u);
   EXPECT_EQ(warning(a, "unknown_link_type"), 1u);
+  for (const auto& w : a.warnings())
+    if (w.kind == "unknown_link_type") {
+      EXPECT_EQ(w.detail.rfind("link type 147 (", 0), 0u) << w.detail;
+    }
   EXPECT_EQ(a.totals().frames, 4u);
 }
 
@@ -79,4 +87,141 @@ TEST(AnalyzerPacket, SnaplenCutPayloadIsAGapNotAMessage) {
   an.finish();
   EXPECT_EQ(an.totals().pdus, 1u);  // only the second, whole submit
   EXPECT_GT(warning(an, "snaplen_truncated"), 0u);
+}
+
+// Tunnels: the segment inside, whatever carries it, is the same segment.
+TEST(AnalyzerPacket, EveryTunnelGivesTheInnerSegment) {
+  for (bool v6 : {false, true}) {
+    for (synth::Tunnel tun : synth::all_tunnels()) {
+      std::string f = synth::tunnelled(seg(v6, "hello"), tun);
+      gan::TcpSegment t;
+      ASSERT_EQ(gan::parse_frame(1, u(f), uint32_t(f.size()), uint32_t(f.size()), t), gan::ParseResult::Tcp)
+          << synth::tunnel_name(tun) << (v6 ? " IPv6" : " IPv4");
+      bool mapped = tun == synth::Tunnel::Ipv6InIp && !v6;  // the inner packet is made IPv6
+      EXPECT_EQ(t.src.v6, v6 || mapped) << synth::tunnel_name(tun);
+      EXPECT_EQ(t.src.port, 40000);
+      EXPECT_EQ(t.dst.port, 4730);
+      if (!mapped) {
+        EXPECT_TRUE(t.dst == seg(v6, "").dst) << synth::tunnel_name(tun) << ": the inner address";
+      }
+      EXPECT_EQ(t.seq, 100u);
+      EXPECT_EQ(std::string(reinterpret_cast<const char*>(t.payload), t.captured), "hello") << synth::tunnel_name(tun);
+    }
+  }
+}
+
+// A tunnelled frame cut anywhere in its headers is Truncated (never read as something else);
+// cut in the payload, it is the segment with fewer bytes captured.
+TEST(AnalyzerPacket, TunnelsCutBySnaplenAreTruncated) {
+  for (synth::Tunnel tun : synth::all_tunnels()) {
+    std::string f = synth::tunnelled(seg(false, "0123456789"), tun);
+    for (uint32_t cut = 0; cut < f.size(); ++cut) {
+      gan::TcpSegment t;
+      gan::ParseResult r = gan::parse_frame(1, u(f), cut, uint32_t(f.size()), t);
+      if (cut >= f.size() - 10) {
+        ASSERT_EQ(r, gan::ParseResult::Tcp) << synth::tunnel_name(tun) << " cut at " << cut;
+        EXPECT_EQ(t.captured, cut - (f.size() - 10));
+        EXPECT_EQ(t.length, 10u);
+      } else {
+        ASSERT_EQ(r, gan::ParseResult::Truncated) << synth::tunnel_name(tun) << " cut at " << cut;
+      }
+    }
+  }
+}
+
+// What may carry Gearman but is not read is named in the warnings, one entry per kind of
+// encapsulation with its count; what cannot carry it (ARP, DNS, VXLAN's port with no VXLAN
+// header) is passed over silently.
+TEST(AnalyzerPacket, UnreadEncapsulationsAreNamedInWarnings) {
+  std::string inner = synth::frame(seg(false, "x"), synth::Link::Raw);
+  std::string inner_eth = synth::frame(seg(false, "x"), synth::Link::Ethernet);
+  std::string nested = inner;
+  for (int i = 0; i < netstream::kMaxTunnelDepth + 1; ++i) nested = synth::ipv4(4, nested);
+  std::string esp(16, '\x11');
+  struct Case { int dlt; std::string frame; std::string detail; };
+  std::vector<Case> cases = {
+      {1, synth::eth(0x0800, synth::ipv4(47, synth::gre(0, 0x880b, inner))), "GRE protocol type 0x880b"},
+      {1, synth::eth(0x0800, synth::ipv4(47, synth::gre(0, 0x880b, inner))), "GRE protocol type 0x880b"},
+      {1, synth::eth(0x0800, synth::ipv4(47, synth::gre(1, 0x880b, inner))), "GRE version 1 (PPTP's enhanced GRE)"},
+      {1, synth::eth(0x0800, synth::ipv4(47, synth::gre(0x4000, 0x0800, inner))), "GRE with source routing (RFC 1701)"},
+      {1, synth::eth(0x0800, synth::ipv4(50, esp)), "IPsec ESP (encrypted)"},
+      {1, synth::eth(0x86dd, synth::ipv6(50, esp)), "IPsec ESP (encrypted)"},
+      {1, synth::eth(0x88e5, esp), "MACsec (802.1AE, encrypted)"},
+      {1, synth::eth(0x0800, synth::ipv4(17, synth::udp(6081, std::string("\x40\0\x65\x58\0\0\0\0", 8) + inner_eth))),
+       "Geneve version 1"},
+      {1, synth::eth(0x0800, synth::ipv4(17, synth::udp(6081, std::string("\0\0\x89\x4f\0\0\0\0", 8) + inner_eth))),
+       "NSH (network service header)"},
+      {1, synth::eth(0x0800, synth::ipv4(47, synth::gre(0x1000, 0x22eb, std::string("\x20\x0a\0\x03\0\0\0\0\0\0\x14\0", 12) + inner))),
+       "ERSPAN type III frame type 5"},
+      {1, synth::eth(0x8847, synth::mpls({16}, std::string(20, '\x77'))), "MPLS payload starting with 0x77"},
+      {1, synth::eth(0x0800, nested), "tunnels nested deeper than 8"},
+      {105, inner_eth, "link type 105 (IEEE802_11)"},
+  };
+  std::vector<std::string> silent = {
+      synth::eth(0x0806, std::string(28, '\0')),                                    // ARP
+      synth::eth(0x0800, synth::ipv4(17, synth::udp(53, std::string(30, 'd')))),   // DNS
+      synth::eth(0x0800, synth::ipv4(17, synth::udp(4789, std::string(30, '\0')))), // no VXLAN flag
+      synth::eth(0x0800, synth::ipv4(1, std::string(8, '\0'))),                     // ICMP
+  };
+  gan::Analyzer a;
+  int64_t ts = 1;
+  for (const auto& c : cases) a.on_frame(c.dlt, u(c.frame), uint32_t(c.frame.size()), uint32_t(c.frame.size()), ts++);
+  for (const auto& f : silent) a.on_frame(1, u(f), uint32_t(f.size()), uint32_t(f.size()), ts++);
+  a.finish();
+  std::map<std::string, uint64_t> want;
+  for (const auto& c : cases) ++want[c.detail];
+  std::map<std::string, uint64_t> got;
+  for (const auto& w : a.warnings()) {
+    if (w.kind != "unsupported_encapsulation" && w.kind != "unknown_link_type") {
+      ADD_FAILURE() << "unexpected warning " << w.kind << ": " << w.detail;
+      continue;
+    }
+    std::string name = w.detail.substr(0, w.detail.find(':'));
+    got[name] += w.count;
+  }
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(a.totals().frames, cases.size() + silent.size());
+}
+
+// An IP fragment of a tunnel (VXLAN over a small MTU) is counted as a fragment; a fragment of
+// other UDP traffic is not Gearman's business.
+TEST(AnalyzerPacket, FragmentedTunnelsAreCountedAsFragments) {
+  std::string f = synth::tunnelled(seg(false, "x"), synth::Tunnel::Vxlan);
+  f[14 + 6] = 0x20;  // outer IPv4: more fragments
+  gan::TcpSegment t;
+  EXPECT_EQ(gan::parse_frame(1, u(f), uint32_t(f.size()), uint32_t(f.size()), t), gan::ParseResult::Fragment);
+  std::string g = synth::tunnelled(seg(false, "x"), synth::Tunnel::GreIp);
+  g[14 + 6] = 0x20;
+  EXPECT_EQ(gan::parse_frame(1, u(g), uint32_t(g.size()), uint32_t(g.size()), t), gan::ParseResult::Fragment);
+  std::string dns = synth::eth(0x0800, synth::ipv4(17, synth::udp(53, std::string(30, 'd'))));
+  dns[14 + 6] = 0x20;
+  EXPECT_EQ(gan::parse_frame(1, u(dns), uint32_t(dns.size()), uint32_t(dns.size()), t), gan::ParseResult::NotTcp);
+}
+
+// A whole real capture carried through each tunnel gives the report of the plain capture.
+TEST(AnalyzerPacket, BundledCaptureThroughEveryTunnelGivesTheSameJobs) {
+  auto segs = synth::from_capture(testsupport::capture_path("libgearman-full.pcap"));
+  std::string plain_path = synth::temp_path("plain.pcap");
+  synth::write_pcap(plain_path, segs, synth::Link::Ethernet);
+  gan::Analyzer plain;
+  ASSERT_TRUE(gan::read_captures({plain_path}, plain).ok);
+  plain.finish();
+  std::remove(plain_path.c_str());
+  ASSERT_GT(plain.totals().jobs, 10u);
+  for (synth::Tunnel tun : synth::all_tunnels()) {
+    std::string path = synth::temp_path("tunnel.pcap");
+    synth::write_pcap(path, segs, tun);
+    gan::Analyzer a;
+    ASSERT_TRUE(gan::read_captures({path}, a).ok);
+    a.finish();
+    std::remove(path.c_str());
+    const auto &x = a.totals(), &y = plain.totals();
+    EXPECT_EQ(x.pdus, y.pdus) << synth::tunnel_name(tun);
+    EXPECT_EQ(x.jobs, y.jobs) << synth::tunnel_name(tun);
+    EXPECT_EQ(x.complete, y.complete) << synth::tunnel_name(tun);
+    EXPECT_EQ(x.fail, y.fail) << synth::tunnel_name(tun);
+    EXPECT_EQ(x.exception, y.exception) << synth::tunnel_name(tun);
+    EXPECT_EQ(x.incomplete, y.incomplete) << synth::tunnel_name(tun);
+    EXPECT_EQ(a.warnings().size(), plain.warnings().size()) << synth::tunnel_name(tun);
+  }
 }

@@ -187,6 +187,154 @@ std::string frame(const Seg& s, Link link) {
   return h + body;
 }
 
+std::string eth(uint16_t type, const std::string& payload) {
+  std::string h("\x02\0\0\0\0\x0a\x02\0\0\0\0\x0b", 12);
+  put16(h, type);
+  return h + payload;
+}
+
+std::string ipv4(uint8_t proto, const std::string& payload) {
+  std::string ip;
+  ip += char(0x45); ip += char(0); put16(ip, uint16_t(20 + payload.size())); put16(ip, 7); put16(ip, 0);
+  ip += char(64); ip += char(proto); put16(ip, 0);
+  put32(ip, 0xc0000201u); put32(ip, 0xc0000202u);
+  return ip + payload;
+}
+
+std::string ipv6(uint8_t next, const std::string& payload) {
+  std::string ip;
+  put32(ip, 0x60000000u); put16(ip, uint16_t(payload.size())); ip += char(next); ip += char(64);
+  for (int host : {1, 2}) { put32(ip, 0x20010db8u); put32(ip, 0); put32(ip, 0); put32(ip, uint32_t(host)); }
+  return ip + payload;
+}
+
+std::string udp(uint16_t dport, const std::string& payload) {
+  std::string u;
+  put16(u, 49152); put16(u, dport); put16(u, uint16_t(8 + payload.size())); put16(u, 0);
+  return u + payload;
+}
+
+std::string gre(uint16_t flags, uint16_t proto, const std::string& payload) {
+  std::string g;
+  put16(g, flags); put16(g, proto);
+  if (flags & 0x8000) put32(g, 0);           // checksum, reserved
+  if (flags & 0x2000) put32(g, 0x00abcdefu);  // key
+  if (flags & 0x1000) put32(g, 42);          // sequence number
+  return g + payload;
+}
+
+std::string mpls(const std::vector<uint32_t>& labels, const std::string& payload) {
+  std::string m;
+  for (size_t i = 0; i < labels.size(); ++i)
+    put32(m, labels[i] << 12 | (i + 1 == labels.size() ? 0x100u : 0u) | 64u);  // label, S, TTL
+  return m + payload;
+}
+
+std::vector<Tunnel> all_tunnels() {
+  return {Tunnel::Vxlan, Tunnel::VxlanLinuxPort, Tunnel::VxlanGpe, Tunnel::Geneve, Tunnel::GreIp,
+          Tunnel::GreAllFields, Tunnel::GreTap, Tunnel::GreOverIpv6, Tunnel::ErspanI, Tunnel::ErspanII,
+          Tunnel::ErspanIII, Tunnel::MplsIp, Tunnel::MplsPwControlWord, Tunnel::MplsPwBare, Tunnel::IpInIp,
+          Tunnel::Ipv6InIp, Tunnel::Pppoe, Tunnel::Pbb, Tunnel::VxlanInGre};
+}
+
+const char* tunnel_name(Tunnel t) {
+  switch (t) {
+    case Tunnel::Vxlan: return "VXLAN";
+    case Tunnel::VxlanLinuxPort: return "VXLAN on port 8472";
+    case Tunnel::VxlanGpe: return "VXLAN-GPE";
+    case Tunnel::Geneve: return "Geneve with an option";
+    case Tunnel::GreIp: return "GRE";
+    case Tunnel::GreAllFields: return "GRE with checksum, key and sequence";
+    case Tunnel::GreTap: return "GRE transparent Ethernet (gretap)";
+    case Tunnel::GreOverIpv6: return "GRE over IPv6";
+    case Tunnel::ErspanI: return "ERSPAN type I";
+    case Tunnel::ErspanII: return "ERSPAN type II";
+    case Tunnel::ErspanIII: return "ERSPAN type III with platform subheader";
+    case Tunnel::MplsIp: return "MPLS, two labels";
+    case Tunnel::MplsPwControlWord: return "MPLS Ethernet pseudowire with control word";
+    case Tunnel::MplsPwBare: return "MPLS Ethernet pseudowire without control word";
+    case Tunnel::IpInIp: return "IP in IP";
+    case Tunnel::Ipv6InIp: return "IPv6 in IPv4";
+    case Tunnel::Pppoe: return "PPPoE session";
+    case Tunnel::Pbb: return "802.1ah backbone bridging";
+    case Tunnel::VxlanInGre: return "VXLAN inside GRE";
+  }
+  return "?";
+}
+
+std::string tunnelled(const Seg& s, Tunnel t) {
+  const std::string inner_eth = frame(s, Link::Ethernet), inner_ip = frame(s, Link::Raw);
+  const uint16_t ip_type = s.src.v6 ? 0x86dd : 0x0800;
+  std::string vxlan_hdr;
+  put32(vxlan_hdr, 0x08000000u); put32(vxlan_hdr, 5001u << 8);
+  switch (t) {
+    case Tunnel::Vxlan: return eth(0x0800, ipv4(17, udp(4789, vxlan_hdr + inner_eth)));
+    case Tunnel::VxlanLinuxPort: return eth(0x0800, ipv4(17, udp(8472, vxlan_hdr + inner_eth)));
+    case Tunnel::VxlanGpe: {
+      std::string h;
+      put32(h, 0x0c000000u | (s.src.v6 ? 2u : 1u)); put32(h, 7u << 8);  // next protocol: IPv4 / IPv6
+      return eth(0x0800, ipv4(17, udp(4790, h + inner_ip)));
+    }
+    case Tunnel::Geneve: {
+      std::string h;
+      h += char(2); h += char(0); put16(h, 0x6558); put32(h, 77u << 8);  // 2 words of options
+      put16(h, 0x0102); h += char(0x80); h += char(1); put32(h, 0xdeadbeefu);
+      return eth(0x0800, ipv4(17, udp(6081, h + inner_eth)));
+    }
+    case Tunnel::GreIp: return eth(0x0800, ipv4(47, gre(0, ip_type, inner_ip)));
+    case Tunnel::GreAllFields: return eth(0x0800, ipv4(47, gre(0xb000, ip_type, inner_ip)));
+    case Tunnel::GreTap: return eth(0x0800, ipv4(47, gre(0x2000, 0x6558, inner_eth)));
+    case Tunnel::GreOverIpv6: return eth(0x86dd, ipv6(47, gre(0, ip_type, inner_ip)));
+    case Tunnel::ErspanI: return eth(0x0800, ipv4(47, gre(0, 0x88be, inner_eth)));
+    case Tunnel::ErspanII: {
+      std::string h;
+      put16(h, 0x1000 | 10); put16(h, 0x0800 | 3); put32(h, 0);  // ver 1, VLAN 10, session 3
+      return eth(0x0800, ipv4(47, gre(0x1000, 0x88be, h + inner_eth)));
+    }
+    case Tunnel::ErspanIII: {
+      std::string h;
+      put16(h, 0x2000 | 10); put16(h, 3); put32(h, 123456);  // ver 2, VLAN 10, session 3, timestamp
+      put16(h, 0); h += char(0); h += char(1);              // SGT; P, FT 0 (Ethernet), HW ID; O = 1
+      put32(h, 0x2c000000u); put32(h, 0);                    // platform-specific subheader
+      return eth(0x0800, ipv4(47, gre(0x1000, 0x22eb, h + inner_eth)));
+    }
+    case Tunnel::MplsIp: return eth(0x8847, mpls({1000, 2000}, inner_ip));
+    case Tunnel::MplsPwControlWord: return eth(0x8847, mpls({3000}, std::string(4, '\0') + inner_eth));
+    case Tunnel::MplsPwBare: return eth(0x8847, mpls({3000}, inner_eth));
+    case Tunnel::IpInIp: return eth(0x0800, ipv4(s.src.v6 ? 41 : 4, inner_ip));
+    case Tunnel::Ipv6InIp: return eth(0x0800, ipv4(41, s.src.v6 ? inner_ip : frame(to_ipv6({s})[0], Link::Raw)));
+    case Tunnel::Pppoe: {
+      std::string h;
+      h += char(0x11); h += char(0); put16(h, 0x2a); put16(h, uint16_t(2 + inner_ip.size()));
+      put16(h, s.src.v6 ? 0x0057 : 0x0021);
+      return eth(0x8864, h + inner_ip);
+    }
+    case Tunnel::Pbb: {
+      std::string itag;
+      put32(itag, 0x00012345u);
+      return eth(0x88e7, itag + inner_eth);
+    }
+    case Tunnel::VxlanInGre: return eth(0x0800, ipv4(47, gre(0, 0x0800, ipv4(17, udp(4789, vxlan_hdr + inner_eth)))));
+  }
+  return inner_eth;
+}
+
+void write_pcap(const std::string& path, const std::vector<Seg>& segs, Tunnel t) {
+  pcap_t* dead = pcap_open_dead_with_tstamp_precision(1, 262144, PCAP_TSTAMP_PRECISION_NANO);
+  pcap_dumper_t* d = pcap_dump_open(dead, path.c_str());
+  if (!d) throw std::runtime_error("pcap_dump_open " + path);
+  for (const auto& s : segs) {
+    std::string f = tunnelled(s, t);
+    struct pcap_pkthdr h{};
+    h.ts.tv_sec = s.ts_ns / 1000000000;
+    h.ts.tv_usec = s.ts_ns % 1000000000;
+    h.len = h.caplen = uint32_t(f.size());
+    pcap_dump(reinterpret_cast<u_char*>(d), &h, reinterpret_cast<const u_char*>(f.data()));
+  }
+  pcap_dump_close(d);
+  pcap_close(dead);
+}
+
 std::vector<Seg> to_ipv6(std::vector<Seg> segs) {
   for (auto& s : segs) {
     for (gan::Endpoint* e : {&s.src, &s.dst}) {

@@ -53,6 +53,27 @@ int dlt_of(Link link);
 // Writes a pcap (or pcapng) file; `snaplen` cuts frames (0: none).
 void write_pcap(const std::string& path, const std::vector<Seg>& segs, Link link, uint32_t snaplen = 0);
 void write_pcapng(const std::string& path, const std::vector<Seg>& segs, Link link);
+// Encapsulations a capture point on an underlay network sees. The outer addresses are
+// 192.0.2.1 -> 192.0.2.2 (2001:db8::1 -> ::2 for GreOverIpv6); the inner frame is `frame(s, ...)`.
+enum class Tunnel {
+  Vxlan, VxlanLinuxPort, VxlanGpe, Geneve, GreIp, GreAllFields, GreTap, GreOverIpv6, ErspanI, ErspanII,
+  ErspanIII, MplsIp, MplsPwControlWord, MplsPwBare, IpInIp, Ipv6InIp, Pppoe, Pbb, VxlanInGre
+};
+std::vector<Tunnel> all_tunnels();
+const char* tunnel_name(Tunnel t);
+// An Ethernet frame (DLT 1) carrying `s` through `t`.
+std::string tunnelled(const Seg& s, Tunnel t);
+void write_pcap(const std::string& path, const std::vector<Seg>& segs, Tunnel t);
+
+// Builders for frames crafted by hand (headers in network order, checksums 0).
+std::string eth(uint16_t type, const std::string& payload);
+std::string ipv4(uint8_t proto, const std::string& payload);   // 192.0.2.1 -> 192.0.2.2
+std::string ipv6(uint8_t next, const std::string& payload);    // 2001:db8::1 -> 2001:db8::2
+std::string udp(uint16_t dport, const std::string& payload);
+// GRE with the checksum, key and sequence fields its flags (0x8000, 0x2000, 0x1000) announce.
+std::string gre(uint16_t flags, uint16_t proto, const std::string& payload);
+std::string mpls(const std::vector<uint32_t>& labels, const std::string& payload);  // last = bottom
+
 // The same addresses mapped into IPv6 (fd00::a.b.c.d).
 std::vector<Seg> to_ipv6(std::vector<Seg> segs);
 

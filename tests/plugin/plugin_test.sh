@@ -356,8 +356,8 @@ srt)
   grep -Eq "admin status +[0-9]+ " <<<"$out" && pass "admin command rows" || fail "admin rows: $out"
   ;;
 install)
-  # cmake --install puts gearman.so in the personal plugin folder (under DESTDIR here), where a
-  # normal user's tshark loads it.
+  # cmake --install puts gearman.so under the prefix (DESTDIR here); copied into a personal plugin
+  # folder, a normal user's tshark loads it. (tests/install checks the prefixes themselves.)
   dest=$(mktemp -d)
   DESTDIR=$dest cmake --install "$BUILD_DIR" >/dev/null || fail "cmake --install"
   so=$(find "$dest" -path '*/plugins/4.0/epan/gearman.so' | head -n1)

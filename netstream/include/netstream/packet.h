@@ -1,4 +1,7 @@
-// Link / IP / TCP parsing of one captured frame into a TCP segment view (no allocation, no copy).
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Link / IP / TCP parsing of one captured frame into a TCP segment view (no allocation, no copy),
+// through the tunnels a capture point on an underlay network sees: VXLAN (and VXLAN-GPE),
+// Geneve, GRE (with ERSPAN types I, II and III), MPLS, PPPoE, 802.1ah, IP in IP.
 #pragma once
 
 #include <cstdint>
@@ -33,6 +36,10 @@ struct TcpSegment {
   uint32_t length = 0;       // payload bytes on the wire (from the IP length)
   uint64_t frame = 0;        // 1-based, continuous across the files of one capture
   int64_t ts_ns = 0;
+  // With ParseResult::Unsupported: a printf format naming what could not be read, with at most
+  // one conversion for `unsupported_id` ("GRE protocol 0x%04x"); see describe_unsupported.
+  const char* unsupported = nullptr;
+  uint32_t unsupported_id = 0;
 };
 
 enum class ParseResult : uint8_t {
@@ -42,7 +49,15 @@ enum class ParseResult : uint8_t {
   Fragment,       // IPv4 fragment / IPv6 fragment header: not reassembled, counted
   Truncated,      // headers cut off by the snap length
   Malformed,      // headers that do not add up
+  Unsupported,    // an encapsulation that may carry TCP but is not read (out.unsupported says which)
 };
+
+// Encapsulations inside encapsulations (tunnels, MPLS, AH) are followed this deep; deeper is
+// Unsupported.
+constexpr int kMaxTunnelDepth = 8;
+
+// "GRE protocol 0x880b" for a segment parse_frame left Unsupported; returns snprintf's length.
+int describe_unsupported(const TcpSegment& s, char* buf, size_t n);
 
 // Link types (libpcap DLT_* values as pcap_datalink() returns them).
 ParseResult parse_frame(int dlt, const uint8_t* data, uint32_t caplen, uint32_t wirelen, TcpSegment& out);
