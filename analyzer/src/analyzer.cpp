@@ -13,11 +13,9 @@ using gearproto::Bytes;
 
 Analyzer::Analyzer(Options o)
     : opt_(std::move(o)),
-      engine_(engine_options(opt_)),
       conns_(opt_, *this, warnings_, totals_),
-      stats_(engine_, totals_, conns_, opt_.top) {
-  engine_.set_sink(&stats_);
-}
+      stage_(opt_),
+      handoff_(stage_, opt_.threads) {}
 
 Analyzer::~Analyzer() = default;
 
@@ -25,9 +23,31 @@ void Analyzer::warn(const std::string& kind, const std::string& detail, uint64_t
   warnings_.add(Warning{kind, 1, 0, frame ? frame : frame_, detail});
 }
 
+void Analyzer::settle() const { handoff_.settle(); }
+
+// The first stages count frames, segments, PDUs and connections; the job stage counts jobs.
+const Totals& Analyzer::totals() const {
+  settle();
+  merged_totals_ = totals_;
+  add_job_totals(merged_totals_, stage_.job_totals());
+  return merged_totals_;
+}
+
+const std::vector<ServerStats>& Analyzer::servers() const {
+  settle();
+  merged_servers_ = stage_.statistics().servers();
+  for (size_t i = 0; i < merged_servers_.size() && i < server_counts_.size(); ++i) {
+    merged_servers_[i].connections = server_counts_[i].connections;
+    merged_servers_[i].pdus = server_counts_[i].pdus;
+    merged_servers_[i].admin_commands = server_counts_[i].admin_commands;
+  }
+  return merged_servers_;
+}
+
 std::vector<Warning> Analyzer::warnings() const {
+  settle();
   std::vector<Warning> all = warnings_.list();
-  const gearjobs::Warnings& w = engine_.warnings();
+  const gearjobs::Warnings& w = stage_.engine().warnings();
   for (int k = 0; k < gearjobs::kWarningKinds; ++k) {
     const gearjobs::WarningCount& c = w.of[k];
     if (c.count == 0) continue;
@@ -97,7 +117,7 @@ void Analyzer::finish() {
                           "connections on other ports whose first bytes were too few to tell whether they are "
                           "Gearman when the capture ended: not decoded"});
   conns_.finish();
-  engine_.finish();
+  handoff_.finish();
   if (totals_.connections == 0 && totals_.tcp_segments > 0) {
     std::string ports;
     for (uint16_t p : opt_.ports) ports += (ports.empty() ? "" : ", ") + std::to_string(p);
@@ -116,26 +136,40 @@ void Analyzer::on_gearman(Conn& c) {
   const Endpoint& srv = c.server_end();
   uint32_t idx = 0;
   for (; idx < server_endpoints_.size(); ++idx) if (server_endpoints_[idx] == srv) break;
-  if (idx == server_endpoints_.size()) {
+  OpenEvent e;
+  e.new_server = idx == server_endpoints_.size();
+  if (e.new_server) {
     server_endpoints_.push_back(srv);
-    stats_.add_server(endpoint_string(srv));
+    server_counts_.emplace_back();
   }
   c.server = idx;
-  c.peer.server = idx;
-  ++stats_.server(idx).connections;
-  c.engine = engine_.open_conn(idx, c.id);
+  ++server_counts_[idx].connections;
+  if (free_slots_.empty()) {
+    c.slot = next_slot_++;
+  } else {
+    c.slot = free_slots_.back();
+    free_slots_.pop_back();
+  }
+  e.slot = c.slot;
+  e.serial = c.id;
+  e.server = idx;
+  e.server_end = srv;
+  e.peer_end = c.peer_end();
+  handoff_.open(e);
 }
 
-void Analyzer::on_closed(Conn& c) {
-  engine_.close_conn(c.engine, now_);
-  c.engine = gearjobs::ConnRef{};
+void Analyzer::on_closed(Conn& c) { handoff_.close(c.slot, now_); }
+
+void Analyzer::on_forgotten(Conn& c) {
+  handoff_.forget(c.slot);
+  free_slots_.push_back(c.slot);
 }
 
 void Analyzer::on_skip(Conn& c, int from, uint64_t len, gearproto::SkipReason r, gearproto::FrameError why) {
   (void)from;
   if (why == gearproto::FrameError::Oversize)
     warnings_.count("oversize_message", 0, "PDU headers whose length is over --max-message-size: not waited for, skipped as not Gearman (see resync)", frame_);
-  if (r == gearproto::SkipReason::Gap || r == gearproto::SkipReason::Truncated) engine_.lost_bytes(c.engine, frame_);
+  if (r == gearproto::SkipReason::Gap || r == gearproto::SkipReason::Truncated) handoff_.lost(c.slot, frame_);
   switch (r) {
     case gearproto::SkipReason::Gap: warnings_.count("gap", len, "bytes missing from the capture (lost or not captured): decoding resynchronised after them", frame_); break;
     case gearproto::SkipReason::Garbage: warnings_.count("resync", len, "bytes that are not Gearman, skipped to the next plausible header", frame_); break;
@@ -152,43 +186,44 @@ void Analyzer::on_message(Conn& c, int from, const gearproto::Message& m) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Messages into the engine, effects into the statistics
+// Messages to the job stage
 
 void Analyzer::on_pdu(Conn& c, bool to_server, const gearproto::Message& m) {
   using namespace gearproto;
   ++totals_.pdus;
-  ++stats_.server(c.server).pdus;
+  ++server_counts_[c.server].pdus;
   if (m.error != FrameError::None || !m.header.info) {
     warnings_.count("malformed_pdu", m.raw.size(), "PDUs of unknown type or with a magic their type may not carry", frame_);
     return;
   }
+  PduEvent& e = pdu_;
   // The engine reads no numeric argument, so numbers are not parsed here.
-  const Arguments a = split_arguments(*m.header.info, m.data, ArgChecks::Structure);
-  if (a.defects & (kMissingArguments | kEmptyRequired))
+  e.args = split_arguments(*m.header.info, m.data, ArgChecks::Structure);
+  if (e.args.defects & (kMissingArguments | kEmptyRequired))
     warnings_.count("malformed_arguments", 0, "PDUs whose arguments do not fit their type", frame_);
-  gearjobs::PduIn in;
-  in.to_server = to_server;
-  in.frame = frame_;
-  in.t = now_;
-  in.header = &m.header;
-  in.args = &a;
-  const gearjobs::Effect e = engine_.on_binary(c.engine, in);
-  stats_.on_pdu(c.peer, to_server, m.header.type, a, e, now_);
+  e.slot = c.slot;
+  e.to_server = to_server;
+  e.frame = frame_;
+  e.t = now_;
+  e.header = m.header;
+  e.data = m.data;
+  handoff_.pdu(e);
 }
 
 void Analyzer::on_admin(Conn& c, bool to_server, const gearproto::Message& m) {
-  using namespace gearproto;
   if (to_server) {
-    const AdminRequest r = parse_admin_command(m.line);
     ++totals_.admin_commands;
-    ++stats_.server(c.server).admin_commands;
-    engine_.on_admin_command(c.engine, r, frame_, now_, 0);
-    return;
+    ++server_counts_[c.server].admin_commands;
+  } else {
+    ++totals_.admin_reply_lines;
   }
-  ++totals_.admin_reply_lines;
-  AdminReplyLine line;
-  engine_.on_admin_reply(c.engine, m.line, line, frame_, now_);
-  stats_.on_admin_reply(line);
+  LineEvent e;
+  e.slot = c.slot;
+  e.to_server = to_server;
+  e.frame = frame_;
+  e.t = now_;
+  e.line = m.line;
+  handoff_.line(e);
 }
 
 }  // namespace gan

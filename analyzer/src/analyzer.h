@@ -1,6 +1,8 @@
 // The analyzer's pipeline after the capture source: frames → link/IP/TCP parsing (netstream) →
 // connection table with per-direction reassembly and decoding (connections.h) → the job engine
-// (gearjobs, shared with the plugin) → statistics (statistics.h). This class wires the stages.
+// (gearjobs, shared with the plugin) → statistics (statistics.h). This class wires the stages:
+// the first ones run on the caller's thread; the job engine and the statistics (job_stage.h) run
+// there too, or on a second thread with Options::threads >= 2 (handoff.h), with the same results.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +13,8 @@
 
 #include "connections.h"
 #include "gearjobs/engine.h"
+#include "handoff.h"
+#include "job_stage.h"
 #include "job_record.h"
 #include "netstream/packet.h"
 #include "netstream/tcp_direction.h"
@@ -42,8 +46,9 @@ class Analyzer final : ConnectionEvents {
   Analyzer(const Analyzer&) = delete;
   Analyzer& operator=(const Analyzer&) = delete;
 
-  // Called with every job as it is closed (its facts final), e.g. to write --jobs.
-  void set_job_sink(std::function<void(const JobRecord&)> sink) { stats_.set_record_sink(std::move(sink)); }
+  // Called with every job as it is closed (its facts final), e.g. to write --jobs. With
+  // Options::threads >= 2 it is called on the second thread.
+  void set_job_sink(std::function<void(const JobRecord&)> sink) { stage_.set_job_sink(std::move(sink)); }
 
   // One captured frame; numbers frames 1, 2, ... across calls.
   void on_frame(int dlt, const uint8_t* data, uint32_t caplen, uint32_t wirelen, int64_t ts_ns);
@@ -53,16 +58,21 @@ class Analyzer final : ConnectionEvents {
   void warn(const std::string& kind, const std::string& detail, uint64_t frame = 0);
   // End of the capture: flush streams, close jobs still open (incomplete).
   void finish();
+  // Returns once every frame given so far has been through the job engine (with two threads the
+  // engine may lag behind the reading). The results below call it themselves; between frames,
+  // they may be read at any time (e.g. for interval reports of a live capture).
+  void settle() const;
 
-  const Totals& totals() const { return totals_; }
-  const std::vector<FunctionStats>& functions() const { return stats_.functions(); }
-  const std::vector<WorkerStats>& workers() const { return stats_.workers(); }
-  const std::vector<ClientStats>& clients() const { return stats_.clients(); }
-  const std::vector<ServerStats>& servers() const { return stats_.servers(); }
+  const Totals& totals() const;
+  const std::vector<FunctionStats>& functions() const { settle(); return stage_.statistics().functions(); }
+  const std::vector<WorkerStats>& workers() const { settle(); return stage_.statistics().workers(); }
+  const std::vector<ClientStats>& clients() const { settle(); return stage_.statistics().clients(); }
+  const std::vector<ServerStats>& servers() const;
   std::vector<Warning> warnings() const;  // the analyzer's and the engine's
-  std::vector<JobRecord> slowest() const { return stats_.slowest(); }
+  std::vector<JobRecord> slowest() const { settle(); return stage_.statistics().slowest(); }
   uint64_t frame() const { return frame_; }
-  const gearjobs::Engine& engine() const { return engine_; }
+  const gearjobs::Engine& engine() const { settle(); return stage_.engine(); }
+  bool threaded() const { return handoff_.threaded(); }
 
  private:
   // ConnectionEvents
@@ -70,20 +80,27 @@ class Analyzer final : ConnectionEvents {
   void on_message(Conn& c, int from, const gearproto::Message& m) override;
   void on_skip(Conn& c, int from, uint64_t len, gearproto::SkipReason r, gearproto::FrameError why) override;
   void on_closed(Conn& c) override;
+  void on_forgotten(Conn& c) override;
 
   void on_pdu(Conn& c, bool to_server, const gearproto::Message& m);
   void on_admin(Conn& c, bool to_server, const gearproto::Message& m);
 
   Options opt_;
-  Totals totals_;
+  Totals totals_;  // the fields the first stages count (the job stage counts the others)
   WarningCounter warnings_;
-  gearjobs::Engine engine_;
   ConnectionTable conns_;
-  Statistics stats_;
   std::vector<Endpoint> server_endpoints_;
+  std::vector<ServerStats> server_counts_;  // connections, PDUs, admin commands per server
+  std::vector<Slot> free_slots_;
+  Slot next_slot_ = 0;
   uint64_t frame_ = 0;
   int64_t now_ = 0;
   TcpSegment seg_;  // scratch for on_frame
+  PduEvent pdu_;    // scratch for on_pdu
+  mutable JobStage stage_;
+  mutable Handoff handoff_;  // after stage_: it stops before the stage goes
+  mutable Totals merged_totals_;
+  mutable std::vector<ServerStats> merged_servers_;
 };
 
 }  // namespace gan

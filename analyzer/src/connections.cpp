@@ -68,11 +68,6 @@ ConnectionTable::~ConnectionTable() {
   conns_.for_each([](Conn* c) { delete c; });
 }
 
-Peer* ConnectionTable::peer(uint64_t serial) {
-  Conn* c = by_serial_.find(serial);
-  return c ? &c->peer : nullptr;
-}
-
 Conn* ConnectionTable::find(const Endpoint& src, const Endpoint& dst, uint64_t* key_out) {
   for (uint64_t k = conn_hash(src, dst);; ++k) {
     Conn* c = conns_.find(k);
@@ -106,7 +101,6 @@ Conn* ConnectionTable::lookup(const TcpSegment& s, bool create) {
   c->x = s.src;
   c->y = s.dst;
   conns_.put(k, c);
-  by_serial_.put(c->id, c);
   link(c);
   last_ = c;
   return c;
@@ -133,7 +127,7 @@ void ConnectionTable::drop(Conn* c) {
   if (c == last_) last_ = nullptr;
   unlink(c);
   conns_.erase(c->key);
-  by_serial_.erase(c->id);
+  if (c->kind == Conn::Gearman) events_.on_forgotten(*c);
   delete c;
 }
 
@@ -277,8 +271,6 @@ bool ConnectionTable::decide(Conn* c, const TcpSegment& s, int from, bool openin
   }
   c->kind = Conn::Gearman;
   ++totals_.connections;
-  c->peer.serial = c->id;
-  c->peer.endpoint = c->peer_end();
   events_.on_gearman(*c);
   return keeping;
 }

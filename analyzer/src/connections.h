@@ -7,7 +7,6 @@
 #include <deque>
 #include <string>
 
-#include "gearjobs/engine.h"
 #include "gearjobs/flat_map.h"
 #include "gearproto/stream_decoder.h"
 #include "netstream/packet.h"
@@ -34,13 +33,12 @@ struct Conn {
   bool syn_from_x = false, syn_seen = false;
   bool closed = false;
   uint32_t server = 0;
+  uint32_t slot = UINT32_MAX;  // the job stage's number for it, once it is Gearman
   Dir dir[2];                  // by sender: 0 = x, 1 = y
-  gearjobs::ConnRef engine;    // once it is Gearman
   // While undecided: each direction's first bytes, kept until they are enough to tell whether
   // this is Gearman (a segment may hold only part of a header), then decoded like the rest.
   std::string first_bytes[2];
   uint32_t first_seq[2] = {0, 0};
-  Peer peer;                   // the client or worker end, for the statistics
   Conn* older = nullptr;       // neighbours in the list of connections by last use
   Conn* newer = nullptr;
   explicit Conn(size_t max_out_of_order) : dir{Dir(max_out_of_order), Dir(max_out_of_order)} {}
@@ -55,12 +53,13 @@ class ConnectionEvents {
   virtual void on_message(Conn& c, int from, const gearproto::Message& m) = 0;
   virtual void on_skip(Conn& c, int from, uint64_t len, gearproto::SkipReason r, gearproto::FrameError why) = 0;
   virtual void on_closed(Conn& c) = 0;  // FIN/RST, dropped, or the capture ended (Gearman ones only)
+  virtual void on_forgotten(Conn& c) = 0;  // about to be deleted (Gearman ones only)
 
  protected:
   ~ConnectionEvents() = default;
 };
 
-class ConnectionTable final : public PeerDirectory {
+class ConnectionTable final {
  public:
   ConnectionTable(const Options& o, ConnectionEvents& events, WarningCounter& warnings, Totals& totals);
   ~ConnectionTable();
@@ -70,7 +69,6 @@ class ConnectionTable final : public PeerDirectory {
   void on_segment(const netstream::TcpSegment& s);
   // End of the capture: every direction flushed (holes given up), every connection closed.
   void finish();
-  Peer* peer(uint64_t serial) override;
   uint64_t frame() const { return frame_; }
   uint64_t undecided() const;  // connections whose first bytes never told (at the end)
 
@@ -95,7 +93,6 @@ class ConnectionTable final : public PeerDirectory {
   WarningCounter& warnings_;
   Totals& totals_;
   gearjobs::FlatMap<Conn> conns_;     // by a symmetric hash of the two endpoints; owns the objects
-  gearjobs::FlatMap<Conn> by_serial_;  // the same, by serial (jobs name connections by serial)
   Conn* last_ = nullptr;     // the previous packet's connection: consecutive packets often share it
   Conn* oldest_ = nullptr;   // by last use
   Conn* newest_ = nullptr;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // gearman-analyze: job lifecycles and latency statistics from Gearman captures.
+#include <sched.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -20,6 +21,13 @@
 #endif
 
 namespace {
+
+// --threads auto: the job engine gets a thread of its own when the process may run on two CPUs.
+unsigned auto_threads() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return CPU_COUNT(&set) >= 2 ? 2 : 1;
+  return 1;
+}
 
 constexpr int kInputError = 1;  // an input could not be opened
 constexpr int kUsageOrWriteError = 2;
@@ -73,6 +81,7 @@ int main(int argc, char** argv) {
   size_t max_connections = gan::Options{}.max_connections;
   uint32_t max_message = gan::Options{}.limits.max_data_length;
   bool no_heuristic = false, no_progress = false, quiet = false;
+  std::string threads = "auto";
   auto* pos_opt = app.add_option("FILE", pos_files, "pcap or pcapng files, plain, gzip or zstd, in capture order "
                                                      "('-' for stdin)")
                      ->option_text("...");
@@ -112,6 +121,11 @@ int main(int argc, char** argv) {
       ->option_text("BYTES");
   app.add_flag("--no-heuristic", no_heuristic, "only ports 4730 and --port, no plausibility test on other ports");
   app.add_flag("--no-progress", no_progress, "no progress bar on stderr");
+  app.add_option("--threads", threads,
+                 "1: everything on one thread; 2: the job engine and statistics on a second thread, beside "
+                 "reading and decoding (the same report); auto (default): 2 when two CPUs are available")
+      ->check(CLI::IsMember({"auto", "1", "2"}))
+      ->option_text("N");
   // -v as in tshark (where -V means verbose).
   app.set_version_flag("-v,--version", "gearman-analyze " GEARMAN_ANALYZE_VERSION);
   app.footer("Exit status: 0 report written, 1 an input could not be opened, 2 usage error or a write failed.\n"
@@ -134,6 +148,7 @@ int main(int argc, char** argv) {
   opt.max_open_jobs = max_open_jobs;
   opt.max_connections = max_connections;
   opt.limits.max_data_length = max_message;
+  opt.threads = threads == "auto" ? auto_threads() : unsigned(std::stoul(threads));
 
   gan::ReadResult check = gan::check_inputs(files);
   if (!check.ok) {

@@ -25,6 +25,9 @@ struct Options {
   // A PDU is buffered whole before it is decoded: one longer than limits.max_data_length (64 MiB)
   // is taken for a broken header and skipped (warning oversize_message), never waited for.
   gearproto::Limits limits;
+  // 2: the job engine and the statistics run on a second thread, beside reading and decoding
+  // (the same results; handoff.h). 1: everything on the caller's thread.
+  unsigned threads = 1;
 };
 
 // The engine's settings for the analyzer: jobs are recycled once their statistics are taken.

@@ -65,6 +65,25 @@ struct Totals {
   int64_t first_ns = kNoTime, last_ns = kNoTime;
 };
 
+// Adds the counts Statistics keeps (jobs and their outcomes, submits, status queries) from
+// `jobs` to `into`, whose other counts (frames, segments, PDUs, connections) come from the stages
+// before the job engine.
+inline void add_job_totals(Totals& into, const Totals& jobs) {
+  static_assert(sizeof(Totals) == 23 * 8, "a Totals field was added: is it counted by Statistics? Add it here if so");
+  into.status_queries += jobs.status_queries;
+  into.jobs += jobs.jobs;
+  into.complete += jobs.complete;
+  into.fail += jobs.fail;
+  into.exception += jobs.exception;
+  into.incomplete += jobs.incomplete;
+  into.background += jobs.background;
+  into.coalesced_submits += jobs.coalesced_submits;
+  into.unknown_start += jobs.unknown_start;
+  into.reassigned += jobs.reassigned;
+  into.submit_errors += jobs.submit_errors;
+  into.reordered += jobs.reordered;
+}
+
 // What the statistics know of one connection's far end (the analyzer keeps it with the connection).
 struct Peer {
   uint64_t serial = 0;

@@ -1,0 +1,72 @@
+// Hands the first stage's events to the JobStage: directly (one thread), or through a second
+// thread that runs the stage while the first stage reads on (two threads, both cores busy).
+//
+// Two threads: events are copied into batches (the PDU's data with them, so nothing points into
+// reader buffers that move on), and the batches go through a ring of a few fixed buffers in
+// order: the stage sees exactly the single-threaded sequence of events, memory stays bounded
+// (kBatches x kBatchBytes), and a reader that is faster than the stage waits for a free buffer.
+// A message too large for a batch is not copied: the ring is drained and the stage takes it on
+// the reading thread (rare; the drained stage thread is idle meanwhile).
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "job_stage.h"
+
+namespace gan {
+
+class Handoff {
+ public:
+  static constexpr size_t kBatches = 4;
+  static constexpr size_t kBatchBytes = 256 * 1024;
+
+  // `threads` >= 2: the stage runs on its own thread.
+  Handoff(JobStage& stage, unsigned threads);
+  ~Handoff();  // what was handed over is processed first
+  Handoff(const Handoff&) = delete;
+  Handoff& operator=(const Handoff&) = delete;
+
+  bool threaded() const { return thread_.joinable(); }
+
+  void open(const OpenEvent& e);
+  void pdu(const PduEvent& e);
+  void line(const LineEvent& e);
+  void lost(Slot s, uint64_t frame);
+  void close(Slot s, int64_t t);
+  void forget(Slot s);
+
+  // Returns once the stage has processed every event handed over so far; until the next event,
+  // its results may be read from this thread (e.g. for interval reports of a live capture).
+  void settle();
+  // settle(), the stage's finish(), and the second thread stops.
+  void finish();
+
+ private:
+  struct Batch {
+    std::unique_ptr<uint8_t[]> bytes;
+    size_t used = 0;
+  };
+  uint8_t* reserve(size_t n);  // room for a record of n bytes (a multiple of 8)
+  void publish();              // the current batch to the stage thread
+  void stop();
+  void run();                  // the stage thread
+  void replay(const Batch& b);
+
+  JobStage& stage_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable filled_;   // the stage thread waits for a batch
+  std::condition_variable emptied_;  // the reader waits for a free buffer or for the stage to settle
+  Batch ring_[kBatches];
+  uint64_t published_ = 0;  // batches handed over (guarded by mu_)
+  uint64_t consumed_ = 0;   // batches the stage has processed (guarded by mu_)
+  bool stopping_ = false;
+  Batch* current_ = nullptr;  // being filled: ring_[published_ % kBatches] (reader thread only)
+};
+
+}  // namespace gan
