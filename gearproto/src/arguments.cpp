@@ -166,56 +166,90 @@ static uint32_t check_argument(const ArgView& a, ArgChecks checks) {
   return d;
 }
 
+namespace {
+
+// The first NUL in [p, p + n), or nullptr. The arguments before the last are short (function
+// names, handles, unique IDs): eight bytes at a time beats a call to memchr for those.
+const char* find_nul(const char* p, size_t n) {
+  const char* const end = p + n;
+  for (int words = 0; end - p >= 8; ++words) {
+    if (words == 8) return static_cast<const char*>(std::memchr(p, '\0', size_t(end - p)));  // a long one
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    // The lowest byte that is zero sets its top bit here (bits above it may be set falsely).
+    const uint64_t zero = (w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull;
+    if (zero) return p + (__builtin_ctzll(zero) >> 3);
+    p += 8;
+  }
+  for (; p < end; ++p)
+    if (*p == '\0') return p;
+  return nullptr;
+}
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "find_nul reads the first byte as the lowest");
+
+}  // namespace
+
 Arguments split_arguments(const PacketInfo& info, Bytes data, ArgChecks checks) {
   Arguments out;
+  split_arguments(info, data, checks, out);
+  return out;
+}
+
+void split_arguments(const PacketInfo& info, Bytes data, ArgChecks checks, Arguments& out) {
+  for (uint8_t k = info.argc; k < out.count; ++k) out.args[k] = ArgView{};  // the earlier PDU's
   out.info = &info;
   out.count = info.argc;
+  out.present = 0;
+  out.defects = 0;
   if (info.argc == 0) {
     if (!data.empty()) out.defects |= kUnexpectedData;
-    return out;
+    return;
   }
   size_t pos = 0;
-  bool ran_out = false;
-  for (uint8_t i = 0; i < info.argc; ++i) {
+  uint8_t i = 0;
+  for (;; ++i) {
     ArgView& a = out.args[i];
     a.kind = info.args[i];
-    if (ran_out) continue;  // absent: the data ended inside an earlier argument
     a.offset = static_cast<uint32_t>(pos);
     a.present = true;
-    ++out.present;
+    a.defects = 0;
     if (i + 1 == info.argc) {
       a.value = data.substr(pos);  // the last argument runs to the end and may hold NULs
       break;
     }
-    const void* nul = pos < data.size() ? std::memchr(data.data() + pos, '\0', data.size() - pos) : nullptr;
+    const char* nul = pos < data.size() ? find_nul(data.data() + pos, data.size() - pos) : nullptr;
     if (!nul) {
       a.value = data.substr(pos);
       if (i + 2 == info.argc) {
         // Only the separator before the last argument is missing: that argument is empty.
-        ArgView& last = out.args[i + 1];
-        last.kind = info.args[i + 1];
+        a.defects |= check_argument(a, checks);
+        out.defects |= a.defects;
+        ++i;
+        ArgView& last = out.args[i];
+        last.kind = info.args[i];
+        last.value = Bytes();
         last.offset = static_cast<uint32_t>(data.size());
         last.present = true;
         last.defects = kMissingLastSeparator;
-        ++out.present;
         out.defects |= kMissingLastSeparator;
         break;
       }
       out.defects |= kMissingArguments;
-      ran_out = true;
-      continue;
+      break;
     }
-    const size_t end = static_cast<size_t>(static_cast<const char*>(nul) - data.data());
+    const size_t end = static_cast<size_t>(nul - data.data());
     a.value = data.substr(pos, end - pos);
     pos = end + 1;
-  }
-  for (uint8_t i = 0; i < info.argc; ++i) {
-    ArgView& a = out.args[i];
-    if (!a.present) continue;
     a.defects |= check_argument(a, checks);
     out.defects |= a.defects;
   }
-  return out;
+  // out.args[i] is the last present argument (the loop above checked those before it).
+  ArgView& a = out.args[i];
+  a.defects |= check_argument(a, checks);
+  out.defects |= a.defects;
+  out.present = uint8_t(i + 1);
+  // Absent arguments (the data ended inside an earlier one) keep only their kind.
+  for (uint8_t k = uint8_t(i + 1); k < info.argc; ++k) out.args[k] = ArgView{info.args[k], Bytes(), 0, false, 0};
 }
 
 }  // namespace gearproto

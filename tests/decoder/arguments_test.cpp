@@ -129,6 +129,49 @@ TEST(Arguments, EveryTypeRoundTripsThroughTheEncoder) {
   }
 }
 
+// Splitting into a reused Arguments (what a front end does per PDU) gives exactly a fresh split,
+// whatever the earlier PDU left in it: more or fewer arguments, absent ones, defects, the missing
+// last separator, the same PDU split twice.
+TEST(Arguments, ReusedEqualsFresh) {
+  const std::pair<uint32_t, std::string> pdus[] = {
+      {SUBMIT_JOB_SCHED, std::string("fn\0u\0" "1\0" "2\0" "3\0" "4\0" "5\0data", 20)},
+      {WORK_COMPLETE, std::string("H:x:1", 5)},               // missing last separator
+      {JOB_ASSIGN_ALL, std::string("H:1\0fn", 6)},             // missing arguments: two absent
+      {SUBMIT_JOB, std::string("\0\0", 2)},                    // empty function
+      {NOOP, std::string()},
+      {JOB_ASSIGN_UNIQ, std::string("H:gearcap:1234567\0echo\0" "0d6f\0pay\0load", 37)},
+      {WORK_FAIL, std::string("H:x:1", 5)},
+      {WORK_FAIL, std::string("H:x:1", 5)},
+      {ECHO_REQ, std::string("x", 1)},
+      {JOB_CREATED, std::string(70, 'h')},                     // handle too long
+      {SUBMIT_JOB_SCHED, std::string("fn\0u", 4)},
+      {CAN_DO_TIMEOUT, std::string("fn\0" "12x", 6)},
+  };
+  for (ArgChecks checks : {ArgChecks::All, ArgChecks::Structure}) {
+    Arguments reused;
+    for (const auto& [type, data] : pdus) {
+      const Arguments fresh = split_arguments(*packet_info(type), data, checks);
+      split_arguments(*packet_info(type), data, checks, reused);
+      const std::string what = std::string(packet_info(type)->name);
+      EXPECT_EQ(reused.info, fresh.info) << what;
+      EXPECT_EQ(reused.count, fresh.count) << what;
+      EXPECT_EQ(reused.present, fresh.present) << what;
+      EXPECT_EQ(reused.defects, fresh.defects) << what;
+      for (size_t i = 0; i < kMaxArgs; ++i) {
+        EXPECT_EQ(reused.args[i].kind, fresh.args[i].kind) << what << " " << i;
+        EXPECT_EQ(reused.args[i].value, fresh.args[i].value) << what << " " << i;
+        EXPECT_EQ(reused.args[i].value.data() == nullptr, fresh.args[i].value.data() == nullptr) << what << " " << i;
+        if (!fresh.args[i].value.empty()) {
+          EXPECT_EQ(reused.args[i].value.data(), fresh.args[i].value.data()) << what;
+        }
+        EXPECT_EQ(reused.args[i].offset, fresh.args[i].offset) << what << " " << i;
+        EXPECT_EQ(reused.args[i].present, fresh.args[i].present) << what << " " << i;
+        EXPECT_EQ(reused.args[i].defects, fresh.args[i].defects) << what << " " << i;
+      }
+    }
+  }
+}
+
 TEST(Arguments, DecimalParsing) {
   EXPECT_EQ(*parse_decimal("0"), 0u);
   EXPECT_EQ(*parse_decimal("18446744073709551615"), UINT64_MAX);

@@ -67,6 +67,10 @@ enum class ArgChecks : uint8_t { All, Structure };
 
 // Splits `data` (the bytes after the header) per `info`. Never allocates, never throws.
 Arguments split_arguments(const PacketInfo& info, Bytes data, ArgChecks checks = ArgChecks::All);
+// The same into `out`, a default Arguments or one this function filled before (what is left of
+// the earlier PDU is reset): for a caller that splits every PDU, a fresh Arguments is 344 bytes to
+// clear each time.
+void split_arguments(const PacketInfo& info, Bytes data, ArgChecks checks, Arguments& out);
 
 // Decimal unsigned number, no sign, no spaces, at most `max`. Empty is not a number.
 std::optional<uint64_t> parse_decimal(Bytes text, uint64_t max = UINT64_MAX);
