@@ -196,11 +196,13 @@ void Analyzer::on_pdu(Conn& c, bool to_server, const gearproto::Message& m) {
     warnings_.count("malformed_pdu", m.raw.size(), "PDUs of unknown type or with a magic their type may not carry", frame_);
     return;
   }
-  PduEvent& e = pdu_;
   // The engine reads no numeric argument, so numbers are not parsed here.
-  e.args = split_arguments(*m.header.info, m.data, ArgChecks::Structure);
-  if (e.args.defects & (kMissingArguments | kEmptyRequired))
+  Arguments& a = args_;
+  split_arguments(*m.header.info, m.data, ArgChecks::Structure, a);
+  if (a.defects & (kMissingArguments | kEmptyRequired))
     warnings_.count("malformed_arguments", 0, "PDUs whose arguments do not fit their type", frame_);
+  PduEvent e;
+  e.args = &a;
   e.slot = c.slot;
   e.to_server = to_server;
   e.frame = frame_;

@@ -96,7 +96,7 @@ class Analyzer final : ConnectionEvents {
   uint64_t frame_ = 0;
   int64_t now_ = 0;
   TcpSegment seg_;  // scratch for on_frame
-  PduEvent pdu_;    // scratch for on_pdu
+  gearproto::Arguments args_;  // scratch for on_pdu
   mutable JobStage stage_;
   mutable Handoff handoff_;  // after stage_: it stops before the stage goes
   mutable Totals merged_totals_;

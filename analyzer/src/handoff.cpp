@@ -1,5 +1,6 @@
 #include "handoff.h"
 
+#include <cstddef>
 #include <cstring>
 #include <type_traits>
 
@@ -28,25 +29,48 @@ struct OpenRec {
   bool new_server;
   netstream::Endpoint server_end, peer_end;
 };
-// Then `count` ArgRecs, then the data.
+// A PDU in 40 bytes (records cross between the cores: the smaller the better). Then `count`
+// packed arguments (pack_arg), then the data.
 struct PduRec {
-  Head h;
-  gearproto::Header header;
+  uint32_t size;
+  Kind kind;
+  uint8_t flags;  // kToServer, kResponse
+  uint8_t count;
+  uint8_t present;
+  Slot slot;
+  uint32_t type;
+  uint64_t frame;
+  int64_t t;
+  uint32_t length;  // data bytes (the header's length)
   uint32_t defects;
 };
-struct ArgRec {
-  uint32_t offset, size;
-  uint32_t defects;
-  gearproto::Arg kind;
-  bool present;
-};
-static_assert(std::is_trivially_copyable<OpenRec>::value && std::is_trivially_copyable<PduRec>::value &&
-                  std::is_trivially_copyable<ArgRec>::value,
+constexpr uint8_t kToServer = 1, kResponse = 2;
+static_assert(std::is_trivially_copyable<OpenRec>::value && std::is_trivially_copyable<PduRec>::value,
               "records are copied as bytes");
+static_assert(offsetof(PduRec, kind) == offsetof(Head, kind), "every record starts with its size and kind");
+
+// An argument in 8 bytes: offset and size in the data (17 bits each: the data is at most
+// kMaxCopied), kind, present, defects. A present value is data.substr(offset, size) (what
+// split_arguments makes), an absent one is empty.
+constexpr int kKindShift = 34, kPresentShift = 40, kDefectShift = 48;
+uint64_t pack_arg(const gearproto::ArgView& a) {
+  return uint64_t(a.offset) | uint64_t(a.value.size()) << 17 | uint64_t(a.kind) << kKindShift |
+         uint64_t(a.present) << kPresentShift | uint64_t(a.defects) << kDefectShift;
+}
+void unpack_arg(uint64_t v, const char* data, gearproto::ArgView& a) {
+  a.offset = uint32_t(v & 0x1ffff);
+  a.kind = gearproto::Arg((v >> kKindShift) & 0x3f);
+  a.present = (v >> kPresentShift) & 1;
+  a.value = a.present ? gearproto::Bytes(data + a.offset, (v >> 17) & 0x1ffff) : gearproto::Bytes();
+  a.defects = uint32_t(v >> kDefectShift);
+}
+static_assert(gearproto::kUnusualNumber < (1u << 16), "pack_arg keeps 16 bits of argument defects");
+static_assert(gearproto::kArgKindCount <= 64, "pack_arg keeps 6 bits of argument kind");
 
 constexpr size_t round8(size_t n) { return (n + 7) & ~size_t(7); }
 // Data beyond this is not copied into a batch (see handoff.h).
-constexpr size_t kMaxCopied = Handoff::kBatchBytes / 4;
+constexpr size_t kMaxCopied = 65535;
+static_assert(kMaxCopied < (size_t(1) << 17), "pack_arg keeps 17 bits of offset and size");
 
 Head head(Kind k, size_t size, Slot s) {
   Head h{};
@@ -123,36 +147,35 @@ void Handoff::open(const OpenEvent& e) {
 
 void Handoff::pdu(const PduEvent& e) {
   if (!threaded()) return stage_.pdu(e);
-  if (e.data.size() > kMaxCopied) {
+  const gearproto::Arguments& args = *e.args;
+  // The record rebuilds the header from its type (info: packet_info(type), as parse_header sets it)
+  // and its length from the data's. Data too large to copy is handed over in place.
+  if (e.data.size() > kMaxCopied || e.header.length != e.data.size()) {
     settle();
     return stage_.pdu(e);
   }
-  const size_t n = e.args.count;
-  const size_t size = round8(sizeof(PduRec) + n * sizeof(ArgRec) + e.data.size());
+  const size_t n = args.count;
+  const size_t size = round8(sizeof(PduRec) + n * 8 + e.data.size());
   uint8_t* p = reserve(size);
   PduRec r;
-  r.h = head(Kind::Pdu, size, e.slot);
-  r.h.to_server = e.to_server;
-  r.h.count = e.args.count;
-  r.h.present = e.args.present;
-  r.h.length = uint32_t(e.data.size());
-  r.h.frame = e.frame;
-  r.h.t = e.t;
-  r.header = e.header;
-  r.defects = e.args.defects;
+  r.size = uint32_t(size);
+  r.kind = Kind::Pdu;
+  r.flags = uint8_t((e.to_server ? kToServer : 0) | (e.header.magic == gearproto::Magic::Res ? kResponse : 0));
+  r.count = args.count;
+  r.present = args.present;
+  r.slot = e.slot;
+  r.type = e.header.type;
+  r.frame = e.frame;
+  r.t = e.t;
+  r.length = uint32_t(e.data.size());
+  r.defects = args.defects;
   std::memcpy(p, &r, sizeof r);
   p += sizeof r;
-  for (size_t i = 0; i < n; ++i, p += sizeof(ArgRec)) {
-    const gearproto::ArgView& a = e.args.args[i];
-    ArgRec ar;
-    ar.offset = a.offset;  // a present value is data.substr(offset, size)
-    ar.size = uint32_t(a.value.size());
-    ar.defects = a.defects;
-    ar.kind = a.kind;
-    ar.present = a.present;
-    std::memcpy(p, &ar, sizeof ar);
+  for (size_t i = 0; i < n; ++i, p += 8) {
+    const uint64_t packed = pack_arg(args.args[i]);
+    std::memcpy(p, &packed, 8);
   }
-  if (!e.data.empty()) std::memcpy(p, e.data.data(), e.data.size());
+  std::memcpy(p, e.data.data(), e.data.size());
 }
 
 void Handoff::line(const LineEvent& e) {
@@ -211,13 +234,16 @@ void Handoff::run() {
 }
 
 void Handoff::replay(const Batch& b) {
+  gearproto::Arguments args;
   PduEvent pe;
-  size_t last_count = 0;  // arguments of the previous PDU, reset when this one has fewer
+  pe.args = &args;
+  size_t last_count = 0;  // arguments of the previous PDU (those beyond this one's are reset)
   for (size_t off = 0; off < b.used;) {
     const uint8_t* p = b.bytes.get() + off;
     Head h;
-    std::memcpy(&h, p, sizeof h);
+    std::memcpy(&h, p, sizeof(uint32_t) + sizeof(Kind));  // size and kind; the rest per kind
     off += h.size;
+    if (h.kind != Kind::Pdu) std::memcpy(&h, p, sizeof h);
     switch (h.kind) {
       case Kind::Open: {
         OpenRec r;
@@ -235,30 +261,28 @@ void Handoff::replay(const Batch& b) {
       case Kind::Pdu: {
         PduRec r;
         std::memcpy(&r, p, sizeof r);
-        const size_t n = h.count;
-        const char* data = reinterpret_cast<const char*>(p + sizeof r + n * sizeof(ArgRec));
-        pe.slot = h.slot;
-        pe.to_server = h.to_server;
-        pe.frame = h.frame;
-        pe.t = h.t;
-        pe.header = r.header;
-        pe.data = gearproto::Bytes(data, h.length);
-        gearproto::Arguments& a = pe.args;
-        a.info = r.header.info;
-        a.count = h.count;
-        a.present = h.present;
-        a.defects = r.defects;
+        const size_t n = r.count;
+        const uint8_t* packed = p + sizeof r;
+        const char* data = reinterpret_cast<const char*>(packed + n * 8);
+        pe.slot = r.slot;
+        pe.to_server = r.flags & kToServer;
+        pe.frame = r.frame;
+        pe.t = r.t;
+        pe.header.magic = r.flags & kResponse ? gearproto::Magic::Res : gearproto::Magic::Req;
+        pe.header.type = r.type;
+        pe.header.length = r.length;
+        pe.header.info = gearproto::packet_info(r.type);
+        pe.data = gearproto::Bytes(data, r.length);
+        args.info = pe.header.info;
+        args.count = r.count;
+        args.present = r.present;
+        args.defects = r.defects;
         for (size_t i = 0; i < n; ++i) {
-          ArgRec ar;
-          std::memcpy(&ar, p + sizeof r + i * sizeof(ArgRec), sizeof ar);
-          gearproto::ArgView& v = a.args[i];
-          v.kind = ar.kind;
-          v.value = gearproto::Bytes(data + ar.offset, ar.size);
-          v.offset = ar.offset;
-          v.present = ar.present;
-          v.defects = ar.defects;
+          uint64_t v;
+          std::memcpy(&v, packed + i * 8, 8);
+          unpack_arg(v, data, args.args[i]);
         }
-        for (size_t i = n; i < last_count; ++i) a.args[i] = gearproto::ArgView{};
+        for (size_t i = n; i < last_count; ++i) args.args[i] = gearproto::ArgView{};
         last_count = n;
         stage_.pdu(pe);
         break;

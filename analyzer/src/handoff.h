@@ -5,8 +5,8 @@
 // reader buffers that move on), and the batches go through a ring of a few fixed buffers in
 // order: the stage sees exactly the single-threaded sequence of events, memory stays bounded
 // (kBatches x kBatchBytes), and a reader that is faster than the stage waits for a free buffer.
-// A message too large for a batch is not copied: the ring is drained and the stage takes it on
-// the reading thread (rare; the drained stage thread is idle meanwhile).
+// A message over 64 KiB is not copied: the ring is drained and the stage takes it on the reading
+// thread (rare; the drained stage thread is idle meanwhile).
 #pragma once
 
 #include <condition_variable>

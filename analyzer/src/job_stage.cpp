@@ -52,9 +52,9 @@ void JobStage::pdu(const PduEvent& e) {
   in.frame = e.frame;
   in.t = e.t;
   in.header = &e.header;
-  in.args = &e.args;
+  in.args = e.args;
   const gearjobs::Effect eff = engine_.on_binary(c.engine, in);
-  stats_.on_pdu(c.peer, e.to_server, e.header.type, e.args, eff, e.t);
+  stats_.on_pdu(c.peer, e.to_server, e.header.type, *e.args, eff, e.t);
 }
 
 void JobStage::line(const LineEvent& e) {

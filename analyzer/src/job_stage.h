@@ -42,7 +42,7 @@ struct PduEvent {
   int64_t t = 0;
   gearproto::Header header;
   gearproto::Bytes data;  // after the 12-byte header
-  gearproto::Arguments args;
+  const gearproto::Arguments* args = nullptr;
 };
 
 // An admin text line: a command (to the server) or a reply line.
