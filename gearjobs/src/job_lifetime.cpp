@@ -2,6 +2,7 @@
 // that are about time and connections rather than about one packet.
 
 #include <algorithm>
+#include <cstddef>
 
 #include "conn_state.h"
 #include "gearjobs/engine.h"
@@ -101,6 +102,13 @@ namespace {
 bool has_waiting_clients(const Job& j) {
   return j.waiting_conns[0] || j.waiting_conns[1] || j.waiting_more;
 }
+// A timer fires a second (linger) or ten (expect) after it was set, when its job has long left
+// the cache: its lines are asked for when the timer comes to the front, so that they are there
+// when it fires (a miss per job per timer was the largest cost of the analyzer's job engine).
+void prefetch_lines(const Job* j, size_t bytes) {
+  const char* p = reinterpret_cast<const char*>(j);
+  for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch(p + off);
+}
 }  // namespace
 
 void Engine::reevaluate(Job* j) {
@@ -166,6 +174,26 @@ void Engine::expire() {
     j->tentative = false;
     reevaluate(j);
   }
+  prefetch_timers();
+}
+
+// What the next timers to fire will read, in two steps: the jobs of the next few lingering
+// timers; and for the first, whose job came in an earlier step, what closing it touches (its
+// table slot, its neighbours in the table's list). An expect timer mostly finds its job closed
+// already: it reads the job's id and state.
+void Engine::prefetch_timers() const {
+  const size_t n = lingering_.size();
+  if (n > 0) {
+    const Timer& t = lingering_.front();
+    const Job* j = t.ref.job;
+    if (j->id == t.ref.id && j->state == JobState::Done && j->done_gen == t.gen) {
+      table_.prefetch(j->key);
+      if (j->older) __builtin_prefetch(&j->older->newer);
+      if (j->newer) __builtin_prefetch(&j->newer->older);
+    }
+  }
+  for (size_t i = 1; i < n && i <= 3; ++i) prefetch_lines(lingering_[i].ref.job, sizeof(Job));
+  if (!expecting_.empty()) prefetch_lines(expecting_.front().ref.job, offsetof(Job, state) + 1);
 }
 
 void Engine::close(Job* j, bool early) {

@@ -161,6 +161,7 @@ class Engine {
 
   // Lifetime (job_lifetime.cpp)
   void expire();
+  void prefetch_timers() const;
   void reevaluate(Job* j);
   void close(Job* j, bool early = false);
   void void_job(Job* j);
