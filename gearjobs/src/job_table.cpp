@@ -5,32 +5,16 @@
 
 #include "conn_state.h"
 #include "gearjobs/engine.h"
+#include "gearjobs/hash.h"
 
 namespace gearjobs {
 
 namespace {
 
-// Word-wise (8 bytes per step) multiply-xorshift: runs on every PDU that names a job, where
-// byte-wise FNV-1a was the largest single cost of the analyzer's tracker.
+// Per PDU that names a job (byte-wise FNV-1a was once the largest single cost of the analyzer's
+// tracker): hash.h.
 uint64_t key_of(uint32_t server, gearproto::Bytes s, uint64_t salt) {
-  const char* p = s.data();
-  size_t n = s.size();
-  uint64_t h = ((uint64_t(server) << 32 ^ n) + salt) * 0x9E3779B97F4A7C15ull;
-  auto mixin = [&h](uint64_t w) {
-    h = (h ^ w) * 0xff51afd7ed558ccdull;
-    h ^= h >> 32;
-  };
-  for (; n >= 8; p += 8, n -= 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    mixin(w);
-  }
-  if (n) {
-    uint64_t w = 0;
-    std::memcpy(&w, p, n);
-    mixin(w);
-  }
-  return h ^ (h >> 29);
+  return hash_bytes(s.data(), s.size(), ((uint64_t(server) << 32 ^ s.size()) + salt) * 0x9E3779B97F4A7C15ull);
 }
 constexpr uint64_t kHandleSalt = 0;
 constexpr uint64_t kUniqueSalt = 0x5bd1e995;

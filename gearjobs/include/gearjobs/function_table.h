@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "gearjobs/hash.h"
 #include "gearjobs/job.h"
 
 namespace gearjobs {
@@ -44,11 +45,7 @@ class FunctionTable {
       if (names_[it->second] == name) return it->second;
     }
   }
-  static uint64_t hash(std::string_view s) {
-    uint64_t h = 1469598103934665603ull;  // FNV-1a: function names are short
-    for (unsigned char c : s) { h ^= c; h *= 1099511628211ull; }
-    return h;
-  }
+  static uint64_t hash(std::string_view s) { return hash_bytes(s.data(), s.size(), 0x9E3779B97F4A7C15ull ^ s.size()); }
   std::vector<std::string> names_;
   std::unordered_map<uint64_t, FunctionId> by_hash_;
   std::string unknown_ = "(unknown)";
