@@ -153,7 +153,7 @@ uint32_t check_number(Arg kind, Bytes text) {
   }
 }
 
-static uint32_t check_argument(const ArgView& a, ArgChecks checks) {
+static inline uint32_t check_argument(const ArgView& a, ArgChecks checks) {
   uint32_t d = 0;
   if (a.kind == Arg::Handle) {
     if (a.value.size() > kMaxHandleLength) d |= kHandleTooLong;

@@ -16,12 +16,24 @@ const char* frame_error_name(FrameError e) {
   return "?";
 }
 
+namespace {
+// The magics as 4-byte words (compared as one load each: this runs for every PDU).
+uint32_t word(const char* p) {
+  uint32_t w;
+  std::memcpy(&w, p, 4);
+  return w;
+}
+const uint32_t kReqWord = word("\0REQ");
+const uint32_t kResWord = word("\0RES");
+}  // namespace
+
 FrameError parse_header(Bytes b, const Limits& limits, Header& out) {
   out = Header{};
   if (b.size() < kHeaderSize) return FrameError::BadMagic;
-  if (std::memcmp(b.data(), "\0REQ", 4) == 0) {
+  const uint32_t magic = word(b.data());
+  if (magic == kReqWord) {
     out.magic = Magic::Req;
-  } else if (std::memcmp(b.data(), "\0RES", 4) == 0) {
+  } else if (magic == kResWord) {
     out.magic = Magic::Res;
   } else {
     return FrameError::BadMagic;
@@ -40,7 +52,9 @@ Frame frame_binary(Bytes buf, const Limits& limits) {
   f.kind = MessageKind::Binary;
   // Reject a wrong magic as soon as its bytes are there rather than waiting for 12.
   const size_t seen = buf.size() < 4 ? buf.size() : 4;
-  if (std::memcmp(buf.data(), "\0REQ", seen) != 0 && std::memcmp(buf.data(), "\0RES", seen) != 0) {
+  const bool magic_ok = seen == 4 ? word(buf.data()) == kReqWord || word(buf.data()) == kResWord
+                                  : std::memcmp(buf.data(), "\0REQ", seen) == 0 || std::memcmp(buf.data(), "\0RES", seen) == 0;
+  if (!magic_ok) {
     f.status = Frame::Invalid;
     f.error = FrameError::BadMagic;
     return f;
