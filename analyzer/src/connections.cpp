@@ -52,6 +52,14 @@ inline uint64_t conn_hash(const Endpoint& a, const Endpoint& b) {
   uint64_t h = endpoint_hash(a) + endpoint_hash(b);
   return h ^ (h >> 29);
 }
+// The slot of a connection in ConnectionTable::recent_: symmetric in its endpoints, a few instructions.
+inline size_t recent_slot(const Endpoint& a, const Endpoint& b) {
+  uint64_t w[4];
+  std::memcpy(w, a.addr, 16);
+  std::memcpy(w + 2, b.addr, 16);
+  const uint64_t x = (w[0] ^ w[1] ^ w[2] ^ w[3]) + (uint64_t(a.port) ^ b.port);
+  return size_t(((x ^ (x >> 29)) * 0x9E3779B97F4A7C15ull) >> 56);
+}
 inline bool conn_is(const Conn& c, const Endpoint& s, const Endpoint& d) {
   return (c.x == s && c.y == d) || (c.x == d && c.y == s);
 }
@@ -80,9 +88,12 @@ Conn* ConnectionTable::find(const Endpoint& src, const Endpoint& dst, uint64_t* 
 
 Conn* ConnectionTable::lookup(const TcpSegment& s, bool create) {
   if (last_ && conn_is(*last_, s.src, s.dst)) return last_;
+  static_assert(kRecent == 256, "recent_slot gives 8 bits");
+  Conn*& recent = recent_[recent_slot(s.src, s.dst)];
   uint64_t k;
-  Conn* c = find(s.src, s.dst, &k);
+  Conn* c = recent && conn_is(*recent, s.src, s.dst) ? recent : find(s.src, s.dst, &k);
   if (c) {
+    recent = c;
     // Another connection than the previous packet's: it becomes the most recently used.
     unlink(c);
     link(c);
@@ -103,6 +114,7 @@ Conn* ConnectionTable::lookup(const TcpSegment& s, bool create) {
   conns_.put(k, c);
   link(c);
   last_ = c;
+  recent_[recent_slot(s.src, s.dst)] = c;
   return c;
 }
 
@@ -125,6 +137,8 @@ void ConnectionTable::unlink(Conn* c) {
 void ConnectionTable::drop(Conn* c) {
   if (!c->closed) close(*c);
   if (c == last_) last_ = nullptr;
+  Conn*& recent = recent_[recent_slot(c->x, c->y)];
+  if (recent == c) recent = nullptr;
   unlink(c);
   conns_.erase(c->key);
   if (c->kind == Conn::Gearman) events_.on_forgotten(*c);
