@@ -87,17 +87,16 @@ Conn* ConnectionTable::find(const Endpoint& src, const Endpoint& dst, uint64_t* 
 }
 
 Conn* ConnectionTable::lookup(const TcpSegment& s, bool create) {
-  if (last_ && conn_is(*last_, s.src, s.dst)) return last_;
   static_assert(kRecent == 256, "recent_slot gives 8 bits");
   Conn*& recent = recent_[recent_slot(s.src, s.dst)];
   uint64_t k;
   Conn* c = recent && conn_is(*recent, s.src, s.dst) ? recent : find(s.src, s.dst, &k);
   if (c) {
     recent = c;
-    // Another connection than the previous packet's: it becomes the most recently used.
-    unlink(c);
-    link(c);
-    last_ = c;
+    if (c != newest_) {  // it becomes the most recently used
+      unlink(c);
+      link(c);
+    }
     return c;
   }
   if (!create) return nullptr;
@@ -113,7 +112,6 @@ Conn* ConnectionTable::lookup(const TcpSegment& s, bool create) {
   c->y = s.dst;
   conns_.put(k, c);
   link(c);
-  last_ = c;
   recent_[recent_slot(s.src, s.dst)] = c;
   return c;
 }
@@ -136,7 +134,6 @@ void ConnectionTable::unlink(Conn* c) {
 // Forgets a connection (closing it first if it was not): out of the maps and the list, deleted.
 void ConnectionTable::drop(Conn* c) {
   if (!c->closed) close(*c);
-  if (c == last_) last_ = nullptr;
   Conn*& recent = recent_[recent_slot(c->x, c->y)];
   if (recent == c) recent = nullptr;
   unlink(c);

@@ -93,7 +93,6 @@ class ConnectionTable final {
   WarningCounter& warnings_;
   Totals& totals_;
   gearjobs::FlatMap<Conn> conns_;     // by a symmetric hash of the two endpoints; owns the objects
-  Conn* last_ = nullptr;     // the previous packet's connection: consecutive packets often share it
   // Connections by a cheap hash of their endpoints, in front of conns_ (cleared when one is dropped).
   static constexpr size_t kRecent = 256;
   Conn* recent_[kRecent] = {};
