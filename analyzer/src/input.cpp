@@ -4,10 +4,11 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
+#include <isa-l/igzip_lib.h>
 #include <zstd.h>
 
 #include <algorithm>
+#include <memory>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -25,17 +26,18 @@ struct SourceState {
   bool eof = false;
   uint64_t consumed = 0;
   std::string error;
-  // gzip
-  z_stream z{};
-  bool z_ready = false;
+  // gzip, with ISA-L's inflate: about four times zlib's speed, so that decompressing is not what
+  // limits reading a .pcap.gz (zlib took 1.7 s of CPU for a 585 MB capture, four times the bare
+  // libpcap loop over the plain file).
+  std::unique_ptr<inflate_state> gz;  // large (Huffman tables): on the heap
   bool in_member = false;  // inside a gzip member (its end not seen yet)
   uint64_t members = 0;    // gzip members read to their end
+  uint64_t member_out = 0; // bytes the current member gave
   // zstd
   ZSTD_DStream* zs = nullptr;
   size_t z_hint = 1;       // ZSTD_decompressStream's last return: 0 = at a frame's end
 
   ~SourceState() {
-    if (z_ready) inflateEnd(&z);
     if (zs) ZSTD_freeDStream(zs);
     if (own_fd && fd >= 0) ::close(fd);
   }
@@ -73,10 +75,31 @@ struct SourceState {
     return ssize_t(n);
   }
 
+  void start_gzip_member() {
+    isal_inflate_init(gz.get());
+    gz->crc_flag = IGZIP_GZIP;  // parse the gzip header, check the trailer's CRC and length
+    member_out = 0;
+  }
+
+  static const char* gzip_error(int r) {  // worded as zlib words them
+    switch (r) {
+      case ISAL_INVALID_BLOCK: return "invalid block type";
+      case ISAL_INVALID_SYMBOL: return "invalid code";
+      case ISAL_INVALID_LOOKBACK: return "invalid distance too far back";
+      case ISAL_INVALID_WRAPPER: return "incorrect header check";
+      case ISAL_UNSUPPORTED_METHOD: return "unknown compression method";
+      case ISAL_INCORRECT_CHECKSUM: return "incorrect data check";
+      case ISAL_NEED_DICT: return "needs a preset dictionary";
+      default: return "corrupt data";
+    }
+  }
+
   ssize_t read_gzip(char* buf, size_t size) {
-    z.next_out = reinterpret_cast<Bytef*>(buf);
-    z.avail_out = uInt(size);
-    while (z.avail_out == size) {
+    inflate_state& z = *gz;
+    z.next_out = reinterpret_cast<uint8_t*>(buf);
+    z.avail_out = uint32_t(std::min(size, size_t(UINT32_MAX)));
+    const uint32_t room = z.avail_out;
+    while (z.avail_out == room) {
       if (z.avail_in == 0) {
         if (!fill()) {
           if (!error.empty()) return fail(error);
@@ -84,22 +107,33 @@ struct SourceState {
           break;
         }
         z.next_in = in.data();
-        z.avail_in = uInt(in_len);
+        z.avail_in = uint32_t(in_len);
       }
       in_member = true;
-      int r = inflate(&z, Z_NO_FLUSH);
-      if (r == Z_STREAM_END) {
+      const uint32_t before = z.avail_out;
+      const int r = isal_inflate(&z);
+      member_out += before - z.avail_out;
+      if (r < 0) {
+        std::string why = gzip_error(r);
+        if (members && member_out == 0) why = "data after the end of the compressed stream is not gzip (" + why + ")";
+        return fail("gzip: " + why);
+      }
+      if (z.block_state == ISAL_BLOCK_FINISH) {
         // Concatenated members (`cat a.gz b.gz`) are one stream, as for gzip -d.
         in_member = false;
         ++members;
-        inflateReset(&z);
-      } else if (r != Z_OK && r != Z_BUF_ERROR) {
-        std::string why = z.msg ? z.msg : "corrupt data";
-        if (members && z.total_out == 0) why = "data after the end of the compressed stream is not gzip (" + why + ")";
-        return fail("gzip: " + why);
+        uint8_t* next = z.next_in;
+        const uint32_t left = z.avail_in;
+        uint8_t* out = z.next_out;
+        const uint32_t out_left = z.avail_out;
+        start_gzip_member();
+        z.next_in = next;
+        z.avail_in = left;
+        z.next_out = out;
+        z.avail_out = out_left;
       }
     }
-    return ssize_t(size - z.avail_out);
+    return ssize_t(room - z.avail_out);
   }
 
   ssize_t read_zstd(char* buf, size_t size) {
@@ -176,8 +210,8 @@ bool open_source(const std::string& path, Source& out, std::string& err) {
   const uint8_t* b = st->prefix;
   if (st->prefix_len >= 2 && b[0] == 0x1f && b[1] == 0x8b) {
     st->kind = SourceState::Gzip;
-    if (inflateInit2(&st->z, 15 + 16) != Z_OK) { err = name + ": gzip: cannot start zlib"; return false; }
-    st->z_ready = true;
+    st->gz = std::make_unique<inflate_state>();
+    st->start_gzip_member();
     out.compression = "gzip";
   } else if (st->prefix_len >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd) {
     st->kind = SourceState::Zstd;
