@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
 """measure.py RUNS CMD [ARG...]: runs CMD RUNS times (stdout and stderr discarded) and prints
 "MEDIAN_SECONDS MEDIAN_PEAK_RSS_KIB" (peak RSS: the largest process of the run, as GNU time's %M).
-Exits non-zero if any run fails. No hyperfine or GNU time needed.
 
-Set RUNSTAT to a built bench/runstat.c (run.sh does): Linux keeps the RSS high-water mark across
-execve, so a command forked from python itself reports at least python's RSS (~14 MiB)."""
+measure.py RUNS CMD_A... --vs CMD_B...: runs A and B alternately, RUNS times each, and prints
+"A_MEDIAN_S A_MEDIAN_KIB B_MEDIAN_S B_MEDIAN_KIB RATIO", RATIO being the median over the pairs
+of B's time / A's time (run next to each other, so a machine that gets busier or quieter during
+the measurement moves both alike).
+
+Exits non-zero if any run fails. No hyperfine or GNU time needed. Set RUNSTAT to a built
+bench/runstat.c (run.sh does): Linux keeps the RSS high-water mark across execve, so a command
+forked from python itself reports at least python's RSS (~14 MiB)."""
 import os
 import statistics
 import subprocess
@@ -32,13 +37,27 @@ def once(cmd):
     return secs, ru.ru_maxrss
 
 
+def medians(results):
+    return statistics.median(r[0] for r in results), int(statistics.median(r[1] for r in results))
+
+
 def main():
     runs = int(sys.argv[1])
     cmd = sys.argv[2:]
-    results = [once(cmd) for _ in range(runs)]
-    t = statistics.median(r[0] for r in results)
-    m = statistics.median(r[1] for r in results)
-    print(f"{t:.4f} {int(m)}")
+    if "--vs" not in cmd:
+        t, m = medians([once(cmd) for _ in range(runs)])
+        print(f"{t:.4f} {m}")
+        return
+    i = cmd.index("--vs")
+    a, b = cmd[:i], cmd[i + 1:]
+    ra, rb = [], []
+    for _ in range(runs):
+        ra.append(once(a))
+        rb.append(once(b))
+    ta, ma = medians(ra)
+    tb, mb = medians(rb)
+    ratio = statistics.median(y[0] / x[0] for x, y in zip(ra, rb))
+    print(f"{ta:.4f} {ma} {tb:.4f} {mb} {ratio:.3f}")
 
 
 if __name__ == "__main__":

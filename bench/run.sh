@@ -1,37 +1,50 @@
 #!/usr/bin/env bash
-# Benchmarks of gearman-analyze and the Wireshark plugin on one generated capture (docs/performance.md).
+# Benchmarks of gearman-analyze and the Wireshark plugin on two captures, side by side
+# (docs/performance.md): generator output, and a real capture of gearmand under load.
 #
-#   bash bench/run.sh [--quick] [--jobs N] [--tshark-jobs N] [--scale-jobs N] [--runs N]
-#                     [--tshark-runs N] [--build DIR] [--dir DIR] [--keep]
+#   bash bench/run.sh [--quick] [--jobs N] [--load-jobs N] [--load-dir DIR] [--tshark-jobs N]
+#                     [--scale-jobs N] [--runs N] [--tshark-runs N] [--build DIR] [--dir DIR]
+#                     [--keep] [--skip-tshark] [--skip-load]
 #
-#   --quick          50k jobs, scaling at 10k/40k/160k, 3 runs each (a few minutes)
-#   --jobs N         jobs in the main capture (default 1000000)
-#   --tshark-jobs N  jobs in the capture for the tshark steps 2 and 3 (default 200000, --quick:
-#                    the main capture). tshark keeps state per frame: at 1M jobs one run takes
-#                    minutes and about 7 GB, the python pipeline about 10 minutes
-#   --scale-jobs N   jobs at 1x for steps 4 and 5 (default 100000; 4x and 16x follow)
+#   --quick          generator 50k jobs, real capture 100k jobs (~470k frames), scaling at
+#                    10k/40k/160k, 3 runs each (some minutes; the real capture is made once)
+#   --jobs N         jobs in the generated capture (default 1000000: 12.7M frames, 2.7 GB)
+#   --load-jobs N    jobs in the real capture (default 500000: about 2.3M frames, 290 MB; made
+#                    with captures/make-load-capture.sh, which needs root, in about 90 s, once:
+#                    it is kept in the load folder and reused by later runs)
+#   --load-dir DIR   where the real capture is (made there if missing; default DIR/load-JOBS)
+#   --tshark-jobs N  generated jobs for the tshark steps (default 200000, --quick: the main
+#                    capture). tshark keeps state per frame: at 1M generated jobs one run takes
+#                    minutes and about 7 GB
+#   --scale-jobs N   generated jobs at 1x for the scaling steps (default 100000; 4x and 16x follow)
 #   --runs N         runs per figure, the median is reported (default 5, --quick 3)
 #   --tshark-runs N  runs per tshark figure (default 3)
 #   --build DIR      the CMake build folder (default build, or $BUILD_DIR)
 #   --dir DIR        where captures and results go (default /tmp/gearman-bench, or $BENCH_DIR)
-#   --keep           keep the captures afterwards (they are large)
-#   --skip-tshark    leave out steps 2 and 3 (the slow ones)
+#   --keep           keep the generated captures afterwards (they are large)
+#   --skip-tshark    leave out the tshark steps (the slow ones)
+#   --skip-load      leave out the real capture
 #
-# Needs: cc and libpcap-dev (the bare read loop), python3, tshark. Steps that need
-# build/analyzer/gearman-analyze or the plugin are skipped with a message when those are not built.
-# ANALYZE_ARGS: extra arguments for gearman-analyze in the timed runs (default --no-progress when
-# the analyzer has it).
-# ANALYZE_JSON_ARGS: how to ask gearman-analyze for JSON on stdout, for the check against the
-# generator's truth (default: --json or --format json, whichever its --help mentions).
+# Every time is the median of several runs; a ratio to the bare libpcap loop is the median of
+# the ratios of runs made next to each other (bench/measure.py --vs), so that a machine that gets
+# busier or quieter during the benchmark moves both alike. Wall time of the whole process, the
+# same file read by both, the page cache warm. The machine's load average is printed before and
+# after: ratios taken while other processes compete for the cores are not the quiet figures.
+#
+# Needs: cc and libpcap-dev (the bare read loop), python3, tshark, editcap; root for making the
+# real capture. Steps whose tool is not built (the analyzer, the plugin) say "skipped".
+# ANALYZE_ARGS: extra arguments for gearman-analyze in the timed runs (default --no-progress).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-quick=0 jobs="" tjobs="" sjobs="" runs="" truns=3 keep=0 skip_tshark=0
+quick=0 jobs="" ljobs="" ldir="" tjobs="" sjobs="" runs="" truns=3 keep=0 skip_tshark=0 skip_load=0
 build=${BUILD_DIR:-build}
 dir=${BENCH_DIR:-/tmp/gearman-bench}
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) quick=1 ;;
     --jobs) jobs=$2; shift ;;
+    --load-jobs) ljobs=$2; shift ;;
+    --load-dir) ldir=$2; shift ;;
     --tshark-jobs) tjobs=$2; shift ;;
     --scale-jobs) sjobs=$2; shift ;;
     --runs) runs=$2; shift ;;
@@ -40,38 +53,46 @@ while [ $# -gt 0 ]; do
     --dir) dir=$2; shift ;;
     --keep) keep=1 ;;
     --skip-tshark) skip_tshark=1 ;;
+    --skip-load) skip_load=1 ;;
     -h|--help) sed -n '2,/^set -e/p' "$0" | grep -v '^set' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
 if [ $quick = 1 ]; then
-  jobs=${jobs:-50000} sjobs=${sjobs:-10000} runs=${runs:-3}
+  jobs=${jobs:-50000} ljobs=${ljobs:-100000} sjobs=${sjobs:-10000} runs=${runs:-3}
 else
-  jobs=${jobs:-1000000} sjobs=${sjobs:-100000} runs=${runs:-5} tjobs=${tjobs:-200000}
+  jobs=${jobs:-1000000} ljobs=${ljobs:-500000} sjobs=${sjobs:-100000} runs=${runs:-5} tjobs=${tjobs:-200000}
 fi
 tjobs=${tjobs:-$jobs}
 case $build in /*) ;; *) build=$here/$build ;; esac
 mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
 chmod 0755 "$dir"  # tshark-with-plugin.sh runs tshark as nobody when we are root
+ldir=${ldir:-$dir/load-$ljobs}
 results=$dir/results.md
 : > "$results"
 
 say() { printf '%s\n' "$*"; }
-row() { printf '%s\n' "$*" | tee -a "$results"; }
-ratio() { python3 -c "import sys
+out() { printf '%s\n' "$*" | tee -a "$results"; }
+py() { python3 -c "$@"; }
+ratio() { py "import sys
 try: print(f'{float(sys.argv[1])/float(sys.argv[2]):.2f}')
 except (ValueError, ZeroDivisionError): print('n/a')" "$1" "$2"; }
-mib() { python3 -c "import sys
+mib() { py "import sys
 try: print(f'{int(sys.argv[1])/1024:.1f}')
 except ValueError: print('n/a')" "$1"; }
-# RUNS CMD... -> "median_seconds median_peak_kib", or "failed failed" (the reason is on stderr)
-measure() { python3 "$here/bench/measure.py" "$@" || echo "failed failed"; }
+# RUNS CMD... [--vs CMD...] -> bench/measure.py's line, or "failed ..." (the reason is on stderr)
+measure() { python3 "$here/bench/measure.py" "$@" || echo "failed failed failed failed failed"; }
+load_avg() { cut -d' ' -f1-3 /proc/loadavg; }
+# "yes" when $1 <= $2 (numbers), "no" otherwise, "n/a" when either is not a number
+within() { py "import sys
+try: print('yes' if float(sys.argv[1]) <= float(sys.argv[2]) else 'NO')
+except ValueError: print('n/a')" "$1" "$2"; }
 
 # --- tools --------------------------------------------------------------------------------------
 gen=$build/generator/gearman-gen
 if [ ! -x "$gen" ]; then
-  # Not wired into the top-level build yet: build gearproto + generator in a private folder.
   gb=$dir/genbuild
   mkdir -p "$gb"
   cat > "$gb/CMakeLists.txt" <<EOF
@@ -95,9 +116,12 @@ have_analyzer=0; [ -x "$analyzer" ] && have_analyzer=1
 have_plugin=0; ls "$build"/plugin/plugins/*/epan/gearman.so >/dev/null 2>&1 && have_plugin=1
 have_tshark=0; command -v tshark >/dev/null && [ $skip_tshark = 0 ] && have_tshark=1
 if [ -z "${ANALYZE_ARGS+set}" ] && [ $have_analyzer = 1 ] && "$analyzer" --help 2>&1 | grep -q -- '--no-progress'; then
-  ANALYZE_ARGS=--no-progress  # no progress bar on stderr in the timed runs
+  ANALYZE_ARGS=--no-progress
 fi
 read -r -a aargs <<< "${ANALYZE_ARGS:-}"
+threads_flag=(); [ $have_analyzer = 1 ] && "$analyzer" --help 2>&1 | grep -q -- '--threads' && threads_flag=(--threads)
+# Two threads named: --threads auto would take one on a machine the benchmark itself just kept busy.
+two=(); [ ${#threads_flag[@]} -gt 0 ] && two=(--threads 2)
 
 # --- captures -----------------------------------------------------------------------------------
 capture() {  # JOBS -> path; same seed, clients, workers and rate: only the length changes
@@ -108,51 +132,89 @@ capture() {  # JOBS -> path; same seed, clients, workers and rate: only the leng
   fi
   echo "$f"
 }
+frames_of() { "$loop" "$1" | cut -d' ' -f1; }
 
-say "== gearman-wire benchmarks: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -m)"
-say "   $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+say "== gearman-wire benchmarks: $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -m), commit $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?')"
+say "   $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/^Mem:/ {print $2}') GB; load average at the start: $(load_avg)"
+
 rm -f "$dir/gen-$jobs.pcap"  # time the generator once on the main capture
 t0=$(date +%s.%N)
 main=$(capture "$jobs")
 t1=$(date +%s.%N)
-frames=$("$loop" "$main" | cut -d' ' -f1)
-size=$(stat -c %s "$main")
-gsecs=$(python3 -c "print(f'{$t1-$t0:.2f}')")
-row ""
-row "| figure | measured | reference | ratio | goal |"
-row "|---|---|---|---|---|"
-row "| generator: $jobs jobs, $frames frames, $((size / 1000000)) MB | ${gsecs} s | | $(python3 -c "print(f'{$jobs/($t1-$t0)/1e3:.0f}k jobs/s')") | seconds for 1M jobs |"
-cat "$main" > /dev/null  # page cache: every reader starts warm
+gsecs=$(py "print(f'{$t1-$t0:.2f}')")
 
-read -r bare_s bare_k <<< "$(measure "$runs" "$loop" "$main")"
-row "| bare libpcap read loop | ${bare_s} s, $(mib "$bare_k") MiB | | | reference |"
-
-# --- 1. analyzer vs bare loop --------------------------------------------------------------------
-an_s=""
-if [ $have_analyzer = 1 ]; then
-  read -r an_s an_k <<< "$(measure "$runs" "$analyzer" "${aargs[@]}" "$main")"
-  row "| 1. gearman-analyze vs bare read loop | ${an_s} s, $(mib "$an_k") MiB | ${bare_s} s | $(ratio "$an_s" "$bare_s")x | <= 2.0x |"
-  # Correctness on the side: the analyzer's JSON against the ground truth (ANALYZE_JSON_ARGS, else
-  # --json or --format json when --help mentions them).
-  jargs=${ANALYZE_JSON_ARGS:-}
-  if [ -z "$jargs" ]; then
-    help=$("$analyzer" --help 2>&1 || true)
-    if grep -q -- '--json' <<< "$help"; then jargs=--json
-    elif grep -q -- '--format' <<< "$help"; then jargs="--format json"; fi
-  fi
-  if [ -n "$jargs" ]; then
-    # shellcheck disable=SC2086
-    if "$analyzer" "${aargs[@]}" $jargs "$main" > "$dir/analyzer.json" 2>/dev/null; then
-      say "   analyzer JSON ($jargs): $(python3 "$here/bench/compare_truth.py" "$dir/gen-$jobs.json" "$dir/analyzer.json" || true)"
-    else
-      say "   analyzer JSON ($jargs): the analyzer failed"
+real=""
+if [ $skip_load = 0 ]; then
+  if [ -s "$ldir/load.pcap" ] && [ -s "$ldir/load.truth.json" ]; then
+    say "   real capture: $ldir/load.pcap (made earlier; remove it to make a new one)"
+  else
+    say "   making the real capture: captures/make-load-capture.sh $ldir $ljobs (root, a few minutes) ..."
+    rc=0; bash "$here/captures/make-load-capture.sh" "$ldir" "$ljobs" > "$dir/make-load.log" 2>&1 || rc=$?
+    if [ $rc != 0 ]; then
+      say "   real capture not made (exit $rc; 77: not root or a tool missing): see $dir/make-load.log"
     fi
   fi
-else
-  row "| 1. gearman-analyze vs bare read loop | skipped: $analyzer not built | | | <= 2.0x |"
+  if [ -s "$ldir/load.pcap" ]; then
+    real=$ldir/load.pcap
+    chmod 0755 "$ldir"; chmod 0644 "$real"
+    # The same packets as dumpcap and Wireshark write them (pcapng) and gzip-compressed.
+    [ -s "$ldir/load.pcapng" ] || editcap -F pcapng "$real" "$ldir/load.pcapng"
+    [ -s "$ldir/load.pcap.gz" ] || gzip -c "$real" > "$ldir/load.pcap.gz"
+    chmod 0644 "$ldir/load.pcapng" "$ldir/load.pcap.gz"
+  fi
 fi
 
-# --- 2. tshark pipeline vs analyzer ---------------------------------------------------------------
+gframes=$(frames_of "$main"); gsize=$(stat -c %s "$main")
+rframes=""; rsize=""; rjobs=""
+if [ -n "$real" ]; then
+  rframes=$(frames_of "$real"); rsize=$(stat -c %s "$real")
+  rjobs=$(py "import json,sys; print(json.load(open(sys.argv[1]))['total'])" "$ldir/load.truth.json" 2>/dev/null || echo "$ljobs")
+fi
+cell() { [ -n "$real" ] && echo "$1" || echo "no real capture"; }
+
+out ""
+out "| # | figure | generator output | real capture (gearmand + libgearman) | goal | met? |"
+out "|---|---|---|---|---|---|"
+out "| – | capture | $jobs jobs, $gframes frames, $((gsize / 1000000)) MB (made in $gsecs s) | $(cell "$rjobs jobs, $rframes frames, $((${rsize:-0} / 1000000)) MB") | | |"
+
+cat "$main" > /dev/null  # page cache: every reader starts warm
+[ -n "$real" ] && cat "$real" "$ldir/load.pcapng" "$ldir/load.pcap.gz" > /dev/null
+
+# --- 1. analyzer vs bare libpcap loop -------------------------------------------------------------
+# "A_S A_K B_S B_K RATIO" for the loop (A) and the analyzer (B) on one file
+vs_loop() { measure "$runs" "$loop" "$1" --vs "$analyzer" "${aargs[@]}" "${@:2}" "$1"; }
+if [ $have_analyzer = 1 ]; then
+  read -r gl_s gl_k ga_s ga_k g_ratio <<< "$(vs_loop "$main" "${two[@]}")"
+  r_ratio="" ra_k=""
+  if [ -n "$real" ]; then read -r rl_s rl_k ra_s ra_k r_ratio <<< "$(vs_loop "$real" "${two[@]}")"; fi
+  out "| – | bare libpcap read loop (pcap_next_ex, touching every record) | ${gl_s} s, $(mib "$gl_k") MiB | $(cell "${rl_s:-} s, $(mib "${rl_k:-0}") MiB") | reference | |"
+  out "| 1 | gearman-analyze ${two[*]:-} vs the loop | ${ga_s} s, $(mib "$ga_k") MiB: **${g_ratio}x** | $(cell "${ra_s:-} s, $(mib "${ra_k:-0}") MiB: **${r_ratio}x**") | generator <= 1.34x (issue 10), real <= 1.5x | $(within "$g_ratio" 1.34) / $(cell "$(within "$r_ratio" 1.5)") |"
+  if [ ${#threads_flag[@]} -gt 0 ]; then
+    read -r _ _ g1_s _ g1_ratio <<< "$(vs_loop "$main" --threads 1)"
+    r1_ratio=""; [ -n "$real" ] && read -r _ _ r1_s _ r1_ratio <<< "$(vs_loop "$real" --threads 1)"
+    out "| 1b | the same with --threads 1 (everything on one thread) | ${g1_s} s: ${g1_ratio}x | $(cell "${r1_s:-} s: ${r1_ratio}x") | (information) | |"
+  fi
+  if [ -n "$real" ]; then
+    read -r nl_s _ na_s na_k n_ratio <<< "$(vs_loop "$ldir/load.pcapng" "${two[@]}")"
+    out "| 1c | the real capture as pcapng (dumpcap's format), vs the loop on that file | | ${na_s} s, $(mib "$na_k") MiB vs ${nl_s} s: **${n_ratio}x** | <= 1.5x | $(within "$n_ratio" 1.5) |"
+    dec=igzip; command -v igzip >/dev/null || dec=gzip
+    read -r z_s _ <<< "$(measure "$runs" sh -c "$dec -dc '$ldir/load.pcap.gz' > /dev/null")"
+    read -r za_s za_k <<< "$(measure "$runs" "$analyzer" "${aargs[@]}" "${two[@]}" "$ldir/load.pcap.gz")"
+    out "| 1d | the real capture gzip-compressed ($(($(stat -c %s "$ldir/load.pcap.gz") / 1000000)) MB): gearman-analyze vs decompression alone ($dec -dc) | | ${za_s} s, $(mib "$za_k") MiB vs ${z_s} s: $(ratio "$za_s" "$z_s")x; vs the plain file: $(ratio "$za_s" "$ra_s")x | (information: decompression is the floor) | |"
+  fi
+  out "| 4 | gearman-analyze peak RSS | $(mib "$ga_k") MiB | $(cell "$(mib "${ra_k:-0}") MiB") | <= 64 MiB | $(within "$ga_k" 65536) / $(cell "$(within "${ra_k:-0}" 65536)") |"
+  # Correctness on the side.
+  "$analyzer" "${aargs[@]}" --format json "$main" > "$dir/analyzer.json" 2>/dev/null \
+    && say "   generator truth: $(python3 "$here/bench/compare_truth.py" "$dir/gen-$jobs.json" "$dir/analyzer.json" --pct-tolerance 0.01 || true)"
+  if [ -n "$real" ]; then
+    say "   real capture truth: $(python3 "$here/tests/load/check_truth.py" "$analyzer" "$ldir" | tail -1)"
+    [ ${#threads_flag[@]} -gt 0 ] && say "   one thread vs two: $(python3 "$here/tests/load/check_threads.py" "$analyzer" "$ldir" | tr '\n' ' ')"
+  fi
+else
+  out "| 1 | gearman-analyze vs bare read loop | skipped: $analyzer not built | | | |"
+fi
+
+# --- 2. tshark pipeline vs analyzer (generator: the pipeline is checked against the truth) -------
 tcap=$main
 if [ $have_tshark = 1 ] && [ "$tjobs" != "$jobs" ]; then tcap=$(capture "$tjobs"); cat "$tcap" > /dev/null; fi
 if [ $have_tshark = 1 ]; then
@@ -161,49 +223,62 @@ if [ $have_tshark = 1 ]; then
   read -r pipe_s pipe_k <<< "$(measure "$truns" bash -c "$pipe > '$dir/tshark-jobs.json'")"
   check=$(python3 "$here/bench/compare_truth.py" "$dir/gen-$tjobs.json" "$dir/tshark-jobs.json" || true)
   if [ $have_analyzer = 1 ]; then
-    ta_s=$an_s
-    [ "$tcap" != "$main" ] && read -r ta_s _ <<< "$(measure "$runs" "$analyzer" "${aargs[@]}" "$tcap")"
-    row "| 2. tshark fields + python pipeline ($tjobs jobs) vs gearman-analyze | ${pipe_s} s, $(mib "$pipe_k") MiB | ${ta_s} s | $(ratio "$pipe_s" "$ta_s")x faster | >= 50x |"
-  else
-    row "| 2. tshark fields + python pipeline ($tjobs jobs) | ${pipe_s} s, $(mib "$pipe_k") MiB | analyzer not built | (vs bare loop: $(ratio "$pipe_s" "$bare_s")x) | >= 50x |"
+    read -r ta_s _ <<< "$(measure "$runs" "$analyzer" "${aargs[@]}" "${two[@]}" "$tcap")"
+    f=$(ratio "$pipe_s" "$ta_s")
+    out "| 2 | tshark fields + python pipeline vs gearman-analyze ($tjobs generated jobs) | ${pipe_s} s, $(mib "$pipe_k") MiB vs ${ta_s} s: **${f}x faster** | | analyzer >= 50x faster | $(within 50 "$f") |"
   fi
   say "   tshark pipeline result: $check"
-  case $check in MISMATCH*) say "   (expected: the built-in dissector misreads PDUs whose header is split across segments; docs/performance.md)" ;; esac
-else
-  row "| 2. tshark pipeline | skipped: tshark not installed or --skip-tshark | | | >= 50x |"
 fi
 
-# --- 3. tshark with the plugin vs the built-in dissector -----------------------------------------
+# --- 3. tshark with the plugin vs the built-in dissector ------------------------------------------
+plugin_vs_builtin() {  # FILE [-2] -> "B_S B_K P_S P_K TIME_RATIO"
+  # shellcheck disable=SC2086
+  measure "$truns" tshark -r "$1" -q -Y gearman ${2:-} --vs env PLUGIN_DIR="$build/plugin/plugins" \
+    bash "$here/scripts/tshark-with-plugin.sh" -r "$1" -q -Y gearman ${2:-}
+}
 if [ $have_tshark = 1 ] && [ $have_plugin = 1 ]; then
-  for two in "" "-2"; do
-    # shellcheck disable=SC2086
-    read -r b_s b_k <<< "$(measure "$truns" tshark -r "$tcap" -q -Y gearman $two)"
-    # shellcheck disable=SC2086
-    read -r p_s p_k <<< "$(measure "$truns" env PLUGIN_DIR="$build/plugin/plugins" bash "$here/scripts/tshark-with-plugin.sh" -r "$tcap" -q -Y gearman $two)"
-    row "| 3. tshark ${two:-1-pass} + plugin vs built-in: time | ${p_s} s | ${b_s} s | $(ratio "$p_s" "$b_s")x | <= 1.3x |"
-    row "| 3. tshark ${two:-1-pass} + plugin vs built-in: peak memory | $(mib "$p_k") MiB | $(mib "$b_k") MiB | $(ratio "$p_k" "$b_k")x | <= 1.5x |"
-  done
+  read -r gb_s gb_k gp_s gp_k gt <<< "$(plugin_vs_builtin "$tcap")"
+  rb_s="" rb_k="" rp_s="" rp_k="" rt=""
+  [ -n "$real" ] && read -r rb_s rb_k rp_s rp_k rt <<< "$(plugin_vs_builtin "$real")"
+  gm=$(ratio "$gp_k" "$gb_k"); rm_=$(ratio "${rp_k:-x}" "${rb_k:-x}")
+  out "| 3 | tshark -q -Y gearman, plugin vs built-in: time | ${gp_s} s vs ${gb_s} s: **${gt}x** | $(cell "${rp_s} s vs ${rb_s} s: **${rt}x**") | <= 1.15x (real) | $(cell "$(within "$rt" 1.15)") |"
+  out "| 3 | the same: peak memory | $(mib "$gp_k") vs $(mib "$gb_k") MiB: **${gm}x** | $(cell "$(mib "$rp_k") vs $(mib "$rb_k") MiB: **${rm_}x**") | <= 1.5x (real) | $(cell "$(within "$rm_" 1.5)") |"
+  gper=$(py "print(f'{($gp_k-$gb_k)*1024/$tjobs:.0f}')" 2>/dev/null || echo n/a)
+  rper=""; [ -n "$real" ] && rper=$(py "print(f'{($rp_k-$rb_k)*1024/$rjobs:.0f}')" 2>/dev/null || echo n/a)
+  out "| 3 | the plugin's memory beyond the built-in's, per job (the engine keeps every job of the file) | $gper bytes | $(cell "$rper bytes") | (information) | |"
+  read -r _ _ _ _ g2 <<< "$(plugin_vs_builtin "$tcap" -2)"
+  out "| 3b | the same with tshark -2: time | **${g2}x** | | <= 1.3x | $(within "$g2" 1.3) |"
 elif [ $have_tshark = 1 ]; then
-  row "| 3. tshark + plugin vs built-in | skipped: no gearman.so under $build/plugin/plugins | | | <= 1.3x time, <= 1.5x memory |"
+  out "| 3 | tshark + plugin vs built-in | skipped: no gearman.so under $build/plugin/plugins | | | |"
 fi
 
-# --- 4 and 5. analyzer memory and time at 1x, 4x, 16x ----------------------------------------------
+# --- 4 and 5. analyzer memory and time as the capture grows ---------------------------------------
 if [ $have_analyzer = 1 ]; then
-  base_s=""
+  base_s=""; mems=(); times=()
   for k in 1 4 16; do
     n=$((sjobs * k))
     f=$(capture "$n")
     cat "$f" > /dev/null
-    read -r s kib <<< "$(measure "$runs" "$analyzer" "${aargs[@]}" "$f")"
+    read -r s kib <<< "$(measure "$runs" "$analyzer" "${aargs[@]}" "${two[@]}" "$f")"
     [ -z "$base_s" ] && base_s=$s
-    row "| 4. gearman-analyze peak RSS at ${k}x ($n jobs) | $(mib "$kib") MiB | 64 MiB | $(ratio "$kib" 65536)x | flat, <= 64 MiB |"
-    row "| 5. gearman-analyze time at ${k}x ($n jobs) | ${s} s | ${k} x ${base_s} s | $(ratio "$s" "$(python3 -c "print($k*$base_s)")")x | linear (~1.0x) |"
+    mems+=("$(mib "$kib")"); times+=("$s s ($(ratio "$s" "$(py "print($k*$base_s)")")x of ${k} x 1x)")
     [ $keep = 1 ] || [ "$f" = "$main" ] || [ "$f" = "$tcap" ] || rm -f "$f"
   done
-else
-  row "| 4./5. gearman-analyze memory and time at 1x/4x/16x | skipped: $analyzer not built | | | flat <= 64 MiB; linear |"
+  rmems=()
+  if [ -n "$real" ]; then  # the real capture's first quarter, half and all of it
+    for k in 4 2 1; do
+      if [ $k = 1 ]; then f=$real; else f=$dir/real-1-$k.pcap; editcap -r "$real" "$f" "1-$((rframes / k))" >/dev/null; fi
+      read -r _ kib <<< "$(measure "$runs" "$analyzer" "${aargs[@]}" "${two[@]}" "$f")"
+      rmems+=("$(mib "$kib")")
+      [ $k = 1 ] || rm -f "$f"
+    done
+  fi
+  out "| 4 | peak RSS as the capture grows (generator: 1x/4x/16x of $sjobs jobs; real: its first 1/4, 1/2, all) | ${mems[*]} MiB | $(cell "${rmems[*]:-} MiB") | flat, <= 64 MiB | |"
+  out "| 5 | time as the generated capture grows | ${times[*]} | | linear (~1.0x) | |"
 fi
 
 [ $keep = 1 ] || rm -f "$dir"/gen-*.pcap
+out ""
+out "Load average at the end: $(load_avg) (at the start: see above)."
 say ""
 say "results (markdown): $results"
