@@ -72,6 +72,18 @@ constexpr size_t round8(size_t n) { return (n + 7) & ~size_t(7); }
 constexpr size_t kMaxCopied = 65535;
 static_assert(kMaxCopied < (size_t(1) << 17), "pack_arg keeps 17 bits of offset and size");
 
+// packet_info(type) without a call per PDU: the known types' rows, looked up once.
+struct InfoByType {
+  const gearproto::PacketInfo* row[gearproto::kMaxKnownType + 1];
+  InfoByType() {
+    for (uint32_t t = 0; t <= gearproto::kMaxKnownType; ++t) row[t] = gearproto::packet_info(t);
+  }
+  const gearproto::PacketInfo* operator()(uint32_t type) const {
+    return type <= gearproto::kMaxKnownType ? row[type] : gearproto::packet_info(type);
+  }
+};
+const InfoByType info_of;
+
 Head head(Kind k, size_t size, Slot s) {
   Head h{};
   h.size = uint32_t(size);
@@ -271,7 +283,7 @@ void Handoff::replay(const Batch& b) {
         pe.header.magic = r.flags & kResponse ? gearproto::Magic::Res : gearproto::Magic::Req;
         pe.header.type = r.type;
         pe.header.length = r.length;
-        pe.header.info = gearproto::packet_info(r.type);
+        pe.header.info = info_of(r.type);
         pe.data = gearproto::Bytes(data, r.length);
         args.info = pe.header.info;
         args.count = r.count;
