@@ -227,7 +227,7 @@ void split_arguments(const PacketInfo& info, Bytes data, ArgChecks checks, Argum
         ++i;
         ArgView& last = out.args[i];
         last.kind = info.args[i];
-        last.value = Bytes();
+        last.value = data.substr(data.size());  // empty, at the end: a present value views the data
         last.offset = static_cast<uint32_t>(data.size());
         last.present = true;
         last.defects = kMissingLastSeparator;

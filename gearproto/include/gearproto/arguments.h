@@ -35,7 +35,7 @@ const char* arg_defect_name(ArgDefect d);
 
 struct ArgView {
   Arg kind = Arg::Payload;
-  Bytes value;          // may be empty; the last argument may contain NULs
+  Bytes value;          // may be empty; the last argument may contain NULs; a view of the data when present
   uint32_t offset = 0;  // from the start of the data (after the 12-byte header)
   bool present = false; // false when the data ended before this argument
   uint32_t defects = 0; // defects of this argument alone
