@@ -112,6 +112,10 @@ int dissect_pdu(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* /*dat
     else if (f.error == gearproto::FrameError::BadMagic) expert_add_info(pinfo, gi, &ei_bad_magic);
     expert_add_info_format(pinfo, gi, &ei_resync, "Skipped %d bytes that are not Gearman to resynchronise", caplen);
     col_append_sep_fstr(pinfo->cinfo, COL_INFO, "; ", "[%d bytes skipped]", caplen);
+    // Bytes that are not Gearman in a Gearman stream: garbled, or the capture lost a segment and
+    // this one starts inside a message. Requests and answers may be missing, so the in-order
+    // pairing of this connection starts afresh (the analyzer's rule at gaps and garbage).
+    if (track) track_lost_bytes(cd, pinfo);
     return caplen;
   }
 

@@ -164,6 +164,7 @@ const char* job_function_name(const Job* j);
 const Job* find_job(const ConvData* cd, packet_info* pinfo, Bytes handle);
 void track_binary(ConvData* cd, packet_info* pinfo, PduData* pd, const gearproto::Header& h,
                   const gearproto::Arguments& args, bool from_client_side);
+void track_lost_bytes(ConvData* cd, packet_info* pinfo);
 void track_admin_command(ConvData* cd, packet_info* pinfo, PduData* pd, const gearproto::AdminRequest& r);
 void track_admin_reply(ConvData* cd, packet_info* pinfo, PduData* pd, Bytes line, gearproto::AdminReplyLine& out);
 void add_links(proto_tree* tree, packet_info* pinfo, tvbuff_t* tvb, const PduData* pd, proto_item* pdu_item);

@@ -135,7 +135,10 @@ void Analyzer::on_skip(Conn& c, int from, uint64_t len, gearproto::SkipReason r,
   (void)from;
   if (why == gearproto::FrameError::Oversize)
     warnings_.count("oversize_message", 0, "PDU headers whose length is over --max-message-size: not waited for, skipped as not Gearman (see resync)", frame_);
-  if (r == gearproto::SkipReason::Gap || r == gearproto::SkipReason::Truncated) engine_.lost_bytes(c.engine, frame_);
+  // Lost or garbled bytes may have held requests or their answers: in-order pairing on this
+  // connection cannot be trusted across them (the plugin applies the same rule at garbage).
+  if (r == gearproto::SkipReason::Gap || r == gearproto::SkipReason::Truncated || r == gearproto::SkipReason::Garbage)
+    engine_.lost_bytes(c.engine, frame_);
   switch (r) {
     case gearproto::SkipReason::Gap: warnings_.count("gap", len, "bytes missing from the capture (lost or not captured): decoding resynchronised after them", frame_); break;
     case gearproto::SkipReason::Garbage: warnings_.count("resync", len, "bytes that are not Gearman, skipped to the next plausible header", frame_); break;

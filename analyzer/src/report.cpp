@@ -257,7 +257,8 @@ bool JobWriter::open(const std::string& path, std::string& err, Format format) {
     std::fprintf(f_, "server,handle,function,unique,outcome,background,unknown_start,priority,submits,"
                      "assignments,payload_bytes,worker,t_submit,t_created,t_assign_first,t_assign,"
                      "t_worker_done,t_client_done,queue_ms,run_ms,total_ms,f_submit,f_created,"
-                     "f_assign,f_worker_done,f_client_done,status_polls\n");
+                     "f_assign,f_worker_done,f_client_done,status_polls,f_assign_first,client,"
+                     "ended_by_server,reordered\n");
   return true;
 }
 
@@ -287,6 +288,23 @@ static std::string dur(int64_t ns) {
   return b;
 }
 
+// The Reorder flags of a job as words, space-separated ("" when its wire order was causal).
+std::string reorder_names(uint8_t bits) {
+  static const struct { uint8_t bit; const char* name; } kNames[] = {
+    {gearjobs::kAssignedBeforeCreated, "assigned_before_created"},
+    {gearjobs::kEndedBeforeAssigned, "ended_before_assigned"},
+    {gearjobs::kResultBeforeEnd, "result_before_end"},
+    {gearjobs::kResultBeforeSubmit, "result_before_submit"},
+  };
+  std::string out;
+  for (const auto& n : kNames) {
+    if (!(bits & n.bit)) continue;
+    if (!out.empty()) out += ' ';
+    out += n.name;
+  }
+  return out;
+}
+
 void JobWriter::write(const JobRecord& r) {
   if (!f_) return;
   if (json_) {
@@ -304,12 +322,16 @@ void JobWriter::write(const JobRecord& r) {
     j["total_ms"] = ns_or_null(r.total_ns());
     j["f_submit"] = r.f_submit; j["f_created"] = r.f_created; j["f_assign"] = r.f_assign;
     j["f_worker_done"] = r.f_worker_done; j["f_client_done"] = r.f_client_done;
+    j["f_assign_first"] = r.f_assign_first;
+    j["client"] = r.client;
+    j["ended_by_server"] = r.ended_by_server;
+    j["reordered"] = reorder_names(r.reordered);
     std::string s = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     if (std::fprintf(f_, "%s\n", s.c_str()) < 0 && !errno_) errno_ = errno;
     return;
   }
   int n = std::fprintf(f_, "%s,%s,%s,%s,%s,%d,%d,%s,%u,%u,%" PRIu64 ",%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%" PRIu64
-               ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u\n",
+               ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%u,%" PRIu64 ",%s,%d,%s\n",
                csv_field(r.server).c_str(), csv_field(r.handle).c_str(), csv_field(r.function).c_str(),
                csv_field(r.unique).c_str(), outcome_name(r.outcome), r.background ? 1 : 0,
                r.unknown_start ? 1 : 0, r.priority, r.submits, r.assignments, r.payload_bytes,
@@ -317,7 +339,9 @@ void JobWriter::write(const JobRecord& r) {
                format_time(r.t_assign_first).c_str(), format_time(r.t_assign).c_str(),
                format_time(r.t_worker_done).c_str(), format_time(r.t_client_done).c_str(),
                dur(r.queue_ns()).c_str(), dur(r.run_ns()).c_str(), dur(r.total_ns()).c_str(),
-               r.f_submit, r.f_created, r.f_assign, r.f_worker_done, r.f_client_done, r.status_polls);
+               r.f_submit, r.f_created, r.f_assign, r.f_worker_done, r.f_client_done, r.status_polls,
+               r.f_assign_first, csv_field(r.client).c_str(), r.ended_by_server ? 1 : 0,
+               csv_field(reorder_names(r.reordered)).c_str());
   if (n < 0 && !errno_) errno_ = errno;
 }
 

@@ -19,6 +19,9 @@ void write_text(FILE* out, const Analyzer& a, const ReportInfo& info);
 std::string json_report(const Analyzer& a, const ReportInfo& info);  // pretty, ends with '\n'
 void write_csv(FILE* out, const Analyzer& a);
 
+// The Reorder flags of a job as space-separated words ("" when none).
+std::string reorder_names(uint8_t bits);
+
 // Seconds since the epoch with 9 decimals from nanoseconds; "" for kNoTime.
 std::string format_time(int64_t ns);
 
