@@ -30,8 +30,32 @@ struct Samples {
 struct FnTruth {
   uint64_t jobs = 0, complete = 0, fail = 0, exception = 0, incomplete = 0, background = 0;
   uint64_t coalesced_submits = 0, submits = 0;
+  uint64_t reassigned = 0, reordered = 0;  // written with the wire-order options
   Samples s;
 };
+
+// What a worker connection did, as an analyzer of the capture can count it per connection.
+struct WorkerConnTruth {
+  uint16_t port = 0;
+  uint64_t jobs = 0, complete = 0, fail = 0, exception = 0;  // jobs it ended
+  // Jobs it held when its connection closed: when it died (the server gave them to another
+  // worker), or a stuck worker's job at the end of the capture (the server would queue it again).
+  uint64_t lost = 0;
+  uint8_t death = 0;  // 0 alive to the end, 1 died with FIN, 2 died with RST
+};
+
+// Wire orders a job showed, by the times written to the capture (bits; the first three are the
+// job engine's gearjobs::Reorder bits of the same meaning).
+enum : uint8_t {
+  kAssignBeforeCreated = 1u << 0,  // its first JOB_ASSIGN before the creating client's JOB_CREATED
+  kEndBeforeAssign = 1u << 1,      // the worker's terminal packet before the JOB_ASSIGN that ran it
+  kResultBeforeEnd = 1u << 2,      // the creating client's result before the worker's terminal packet
+  kEndBeforeCreated = 1u << 4,     // the worker's terminal packet before the JOB_CREATED too
+};
+
+// |to - from|, or 0 when `to` is earlier: the job engine's rule for an interval a non-causal
+// wire order would make negative (gearjobs::Job::span), so the truth is what it reports.
+uint64_t span(uint64_t from, uint64_t to) { return to >= from ? to - from : 0; }
 
 void put_stats(std::FILE* f, const char* key, std::vector<uint32_t>& v) {
   std::sort(v.begin(), v.end());
@@ -53,7 +77,8 @@ void put_stats(std::FILE* f, const char* key, std::vector<uint32_t>& v) {
 
 // ---------------------------------------------------------------------------------------------
 // The simulation: discrete events in time order; every packet is queued at or after its event.
-enum class Ev : uint8_t { Arrival, Ready, WorkerGrab, WorkerSleep, WorkerStatus, WorkerDone, Admin, Finish };
+enum class Ev : uint8_t { Arrival, Ready, WorkerGrab, WorkerSleep, WorkerStatus, WorkerDone, Admin, Finish,
+                          WorkerDie, WorkerReconnect };
 struct Event {
   uint64_t time, order;
   Ev kind;
@@ -67,6 +92,16 @@ struct EvLater {
 
 enum class Outcome : uint8_t { Complete, Fail, Exception };
 
+// The wire order chosen for a job (at most one each; docs/generator.md).
+enum class Order : uint8_t {
+  Causal,
+  AssignBeforeCreated,  // assigned to a reserved sleeping worker while its JOB_CREATED is held back
+  EndBeforeCreated,     // as above, and a quick job: the worker ends it before the JOB_CREATED too
+  EndBeforeAssign,      // a quick job whose terminal is stamped by a clock behind the server's
+  ResultBeforeEnd,      // the terminal is stamped by a clock ahead: after the client's result
+  WorkerDies,           // its first worker dies holding it; another worker runs it
+};
+
 struct Job {
   uint64_t handle_no = 0, unique = 0;
   uint32_t func = 0, client = 0, worker = 0;
@@ -78,14 +113,31 @@ struct Job {
   uint64_t planned_end = UINT64_MAX;
   uint32_t inflight_pos = 0;
   std::vector<uint32_t> extra_clients;
+  // Wire orders and re-assignment
+  Order order = Order::Causal;
+  uint8_t reorder = 0;           // k* bits above, as the capture shows them
+  uint32_t assignments = 0;      // JOB_ASSIGNs sent for it
+  uint64_t first_assign_t = 0;   // queue time ends here; assign_t (the last) starts the run
+  uint64_t end_stamp = 0;        // EndBeforeAssign: the terminal's capture time (sent at assignment)
+  uint16_t lost_port = 0;        // the worker connection that died holding it
+  std::string result;            // EndBeforeAssign: the server's copy for the client, made with the terminal
 };
 
 struct Worker {
   uint32_t conn = 0;
-  enum class State : uint8_t { Starting, Sleeping, Woken, Grabbing, Busy, Stuck } state = State::Starting;
+  enum class State : uint8_t { Starting, Sleeping, Woken, Grabbing, Busy, Stuck, Dead } state = State::Starting;
   bool uniq = false, stuck_designate = false;
   uint32_t job = 0;
+  int64_t reserved = -1;  // a job the server handed to this woken worker (AssignBeforeCreated)
+  uint32_t truth = 0;     // its connection's entry in worker_truth_
+  bool alive = true;      // has a connection (false between a death and the reconnect)
 };
+
+// Bounds of the model's delays, for holding a JOB_CREATED back past an assignment or a quick run.
+constexpr uint64_t kSrvDelayMax = 54, kWorkerDelayMax = 119;
+constexpr uint64_t kWakeToAssignMax = 2 * kSrvDelayMax + kWorkerDelayMax;  // NOOP, GRAB_JOB, JOB_ASSIGN
+constexpr uint64_t kQuickRunMin = 50, kQuickRunMax = 300;  // a quick job's run (an echo)
+constexpr uint64_t kSkewMax = 300;  // how far a capture point's clock is off, at most
 
 class Sim {
  public:
@@ -117,7 +169,9 @@ class Sim {
       csv_ = std::fopen(cfg_.jobs_csv.c_str(), "w");
       if (!csv_) throw std::runtime_error("cannot open " + cfg_.jobs_csv + " for writing");
       std::fputs("handle,function,unique,priority,background,outcome,coalesced_submits,client_port,worker_port,"
-                 "submit_us,created_us,assign_us,end_us,delivered_us,queue_us,run_us,total_us\n", csv_);
+                 "submit_us,created_us,assign_us,end_us,delivered_us,queue_us,run_us,total_us", csv_);
+      if (cfg_.orderings()) std::fputs(",assignments,first_assign_us,lost_worker_port,order", csv_);
+      std::fputc('\n', csv_);
     }
     uint64_t t = cfg_.start_us;
     for (uint32_t i = 0; i < cfg_.clients; ++i) {
@@ -137,9 +191,8 @@ class Sim {
       wk.uniq = (i % 2) == 1;  // half the workers use GRAB_JOB_UNIQ
       wk.stuck_designate = i < nstuck;
       net_.handshake(wk.conn, t);
-      std::string cando;
-      for (auto& f : fns_) gp::append_packet(cando, gp::Magic::Req, gp::CAN_DO, {f.name});
-      uint64_t ts = net_.send(wk.conn, 0, t + 60, cando);
+      uint64_t ts = net_.send(wk.conn, 0, t + 60, can_do_all());
+      wk.truth = new_worker_truth(wk.conn);
       workers_.push_back(wk);
       schedule(ts + worker_delay(), Ev::WorkerGrab, i);
       t += 100;
@@ -164,6 +217,8 @@ class Sim {
         case Ev::WorkerDone: done(e.time, e.a); break;
         case Ev::Admin: admin(e.time); break;
         case Ev::Finish: finish(e.time); break;
+        case Ev::WorkerDie: die(e.time, e.a); break;
+        case Ev::WorkerReconnect: reconnect(e.time, e.a); break;
       }
     }
     net_.flush_all();
@@ -183,8 +238,19 @@ class Sim {
   }
 
  private:
-  uint64_t srv_delay() { return 15 + model_.below(40); }
-  uint64_t worker_delay() { return 30 + model_.below(90); }
+  uint64_t srv_delay() { return 15 + model_.below(kSrvDelayMax - 15 + 1); }
+  uint64_t worker_delay() { return 30 + model_.below(kWorkerDelayMax - 30 + 1); }
+  std::string can_do_all() const {
+    std::string cando;
+    for (auto& f : fns_) gp::append_packet(cando, gp::Magic::Req, gp::CAN_DO, {f.name});
+    return cando;
+  }
+  uint32_t new_worker_truth(uint32_t conn) {
+    WorkerConnTruth t;
+    t.port = net_.conn(conn).port;
+    worker_truth_.push_back(t);
+    return uint32_t(worker_truth_.size() - 1);
+  }
   void schedule(uint64_t t, Ev k, uint32_t a) {
     events_.push_back(Event{t, ev_order_++, k, a});
     std::push_heap(events_.begin(), events_.end(), EvLater());
@@ -226,7 +292,9 @@ class Sim {
       Job& j = jobs_[js];
       uint32_t c = uint32_t(model_.below(cfg_.clients));
       bool dup = c == j.client || std::find(j.extra_clients.begin(), j.extra_clients.end(), c) != j.extra_clients.end();
-      if (!j.bg && !j.stuck && !dup && j.planned_end > t + 2000) {
+      // (Not onto a job whose own JOB_CREATED is held back: this client would hear of it first.)
+      const bool created_out = j.order == Order::Causal || j.created_t <= t;
+      if (!j.bg && !j.stuck && !dup && j.planned_end > t + 2000 && created_out) {
         std::string sub;
         gp::append_packet(sub, gp::Magic::Req, gp::SUBMIT_JOB, {fns_[j.func].name, unique(j.unique), payload(fns_[j.func].payload)});
         uint64_t ts = net_.send(clients_[c], 0, t, sub);
@@ -243,8 +311,10 @@ class Sim {
     uint64_t k = 1;
     if (model_.chance(cfg_.batch)) k = model_.between(2, 6);
     k = std::min<uint64_t>(k, cfg_.jobs - created_);
-    std::string sub, created;
+    std::string sub, created, held;  // JOB_CREATEDs sent at once, and from the first held-back one on
     std::vector<uint32_t> batch;
+    size_t first_held = SIZE_MAX, reserved = 0;
+    bool quick = false;
     for (uint64_t i = 0; i < k; ++i) {
       uint32_t s = new_slot();
       Job& j = jobs_[s];
@@ -259,7 +329,15 @@ class Sim {
       static const uint32_t types[2][3] = {{gp::SUBMIT_JOB_HIGH, gp::SUBMIT_JOB, gp::SUBMIT_JOB_LOW},
                                            {gp::SUBMIT_JOB_HIGH_BG, gp::SUBMIT_JOB_BG, gp::SUBMIT_JOB_LOW_BG}};
       gp::append_packet(sub, gp::Magic::Req, types[j.bg][j.prio], {f.name, unique(j.unique), payload(f.payload)});
-      gp::append_packet(created, gp::Magic::Res, gp::JOB_CREATED, {handle(j)});
+      Order o = threaded_server_order();
+      if (o != Order::Causal && reserved < sleeping_.size()) {  // a sleeping worker will take it at once
+        j.order = o;
+        ++reserved;
+        quick |= o == Order::EndBeforeCreated;
+        if (first_held == SIZE_MAX) first_held = size_t(i);
+      }
+      // Answers on a connection keep submit order: after a held-back JOB_CREATED, all are held.
+      gp::append_packet(first_held == SIZE_MAX ? created : held, gp::Magic::Res, gp::JOB_CREATED, {handle(j)});
       j.inflight_pos = uint32_t(inflight_.size());
       inflight_.push_back(s);
       batch.push_back(s);
@@ -270,12 +348,28 @@ class Sim {
       ++submits_;
     }
     uint64_t ts = net_.send(clients_[c], 0, t, sub);
-    uint64_t tc = net_.send(clients_[c], 1, ts + srv_delay(), created);
-    for (uint32_t s : batch) {
-      Job& j = jobs_[s];
+    uint64_t tq = ts + srv_delay();  // the server has the jobs
+    uint64_t tc = created.empty() ? 0 : net_.send(clients_[c], 1, tq, created), th = 0;
+    if (!held.empty()) {
+      // A threaded gearmand: the job goes to a woken worker while this client's thread is still
+      // busy with the batch. Its JOB_CREATED goes out after the worker has the job (for a quick
+      // job, after the worker has ended it): held past the longest the model can take for that.
+      for (uint32_t s : batch) {
+        if (jobs_[s].order == Order::Causal) continue;
+        uint32_t wi = sleeping_.front();
+        sleeping_.pop_front();
+        workers_[wi].reserved = s;
+        jobs_[s].ready_t = tq;
+        wake(tq, wi);
+      }
+      uint64_t bound = tq + kWakeToAssignMax + (quick ? kQuickRunMax : 0);
+      th = net_.send(clients_[c], 1, bound + model_.between(20, 400), held);
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Job& j = jobs_[batch[i]];
       j.submit_t = ts;
-      j.created_t = tc;
-      schedule(tc + model_.lognormal_us(fns_[j.func].queue, 0), Ev::Ready, s);
+      j.created_t = i < first_held ? tc : th;
+      if (j.order == Order::Causal) schedule(j.created_t + model_.lognormal_us(fns_[j.func].queue, 0), Ev::Ready, batch[i]);
     }
     if (created_ < cfg_.jobs) schedule(t + model_.exponential_us(mean_gap_us_), Ev::Arrival, 0);
   }
@@ -326,7 +420,8 @@ class Sim {
   void grab(uint64_t t, uint32_t wi) {
     Worker& w = workers_[wi];
     uint64_t tg = net_.send(w.conn, 0, t, gp::make_request(w.uniq ? gp::GRAB_JOB_UNIQ : gp::GRAB_JOB));
-    int64_t s = take_ready();
+    int64_t s = w.reserved >= 0 ? w.reserved : take_ready();
+    w.reserved = -1;
     if (s < 0) {
       w.state = Worker::State::Grabbing;
       uint64_t tn = net_.send(w.conn, 1, tg + srv_delay(), gp::make_response(gp::NO_JOB));
@@ -339,13 +434,18 @@ class Sim {
     std::string assign = w.uniq ? gp::make_response(gp::JOB_ASSIGN_UNIQ, {h, f.name, unique(j.unique), arg})
                                 : gp::make_response(gp::JOB_ASSIGN, {h, f.name, arg});
     uint64_t ta = net_.send(w.conn, 1, tg + srv_delay(), assign);
-    j.assign_t = ta;
+    const bool first = j.assignments++ == 0;
+    j.assign_t = ta;  // the run starts at the last assignment: the one that ran it
     j.worker = wi;
     w.state = Worker::State::Busy;
     w.job = uint32_t(s);
     fn_running_[j.func]++;
-    truth_[j.func].s.queue.push_back(sat(ta - j.created_t));
-    if (w.stuck_designate && created_ * 2 >= cfg_.jobs) {  // hangs from here to the end
+    if (first) {  // the queue time ends at the first
+      j.first_assign_t = ta;
+      truth_[j.func].s.queue.push_back(sat(span(j.created_t, ta)));
+      if (ta < j.created_t) j.reorder |= kAssignBeforeCreated;
+    }
+    if (w.stuck_designate && created_ * 2 >= cfg_.jobs && j.order == Order::Causal) {  // hangs from here to the end
       w.state = Worker::State::Stuck;
       j.stuck = true;
       stuck_jobs_++;
@@ -357,9 +457,47 @@ class Sim {
     j.status = model_.chance(cfg_.status);
     j.data = model_.chance(cfg_.data);
     uint64_t run = model_.lognormal_us(f.run, 50);
+    if (first && j.order == Order::Causal) j.order = worker_side_order(w, j);
+    if (j.order == Order::EndBeforeCreated || j.order == Order::EndBeforeAssign)
+      run = model_.between(kQuickRunMin, kQuickRunMax);
     j.planned_end = ta + run;
+    if (j.order == Order::WorkerDies && first) {  // dies mid-run: no WORK_* from this worker
+      schedule(ta + 200 + model_.below(run), Ev::WorkerDie, wi);
+      return;
+    }
+    if (j.order == Order::EndBeforeAssign) {
+      // The worker's side is captured by a clock behind the server's by more than this quick
+      // job's run: its terminal is stamped between its GRAB_JOB and the JOB_ASSIGN. (No
+      // WORK_STATUS: it would follow the terminal on the wire.)
+      j.status = false;
+      std::string req;
+      terminal_pdus(j, req, j.result);
+      j.end_stamp = net_.send(w.conn, 0, ta - model_.between(1, std::min(ta - tg - 1, kSkewMax)), req);
+    }
     if (j.status) schedule(ta + run / 2, Ev::WorkerStatus, wi);
     schedule(ta + run, Ev::WorkerDone, wi);
+  }
+
+  // Drawn for each new job when --assign-before-created or --end-before-created is on.
+  Order threaded_server_order() {
+    if (!(cfg_.assign_before_created > 0) && !(cfg_.end_before_created > 0)) return Order::Causal;
+    double v = model_.uniform();
+    if (v < cfg_.end_before_created) return Order::EndBeforeCreated;
+    if (v < cfg_.end_before_created + cfg_.assign_before_created) return Order::AssignBeforeCreated;
+    return Order::Causal;
+  }
+
+  // Drawn at a job's first assignment: does its worker die with it, or is its terminal captured
+  // out of order? Deaths are spread evenly over the jobs' creation.
+  Order worker_side_order(const Worker& w, const Job& j) {
+    const uint64_t n = cfg_.worker_deaths;
+    if (deaths_ < n && !w.stuck_designate && next_port_ <= 65535 && created_ * (n + 1) >= (deaths_ + 1) * cfg_.jobs) {
+      ++deaths_;
+      return Order::WorkerDies;
+    }
+    if (model_.chance(cfg_.end_before_assign)) return Order::EndBeforeAssign;
+    if (!j.bg && model_.chance(cfg_.result_before_end)) return Order::ResultBeforeEnd;
+    return Order::Causal;
   }
 
   void sleep(uint64_t t, uint32_t wi) {
@@ -387,13 +525,11 @@ class Sim {
     forward(j, tu, gp::make_response(gp::WORK_STATUS, {h, "1", "2"}));
   }
 
-  void done(uint64_t t, uint32_t wi) {
-    Worker& w = workers_[wi];
-    uint32_t s = w.job;
-    Job& j = jobs_[s];
+  // The worker's terminal packet (a WORK_DATA first for --data jobs) and the server's copy of them
+  // for the clients.
+  void terminal_pdus(const Job& j, std::string& req, std::string& res) {
     const FunctionSpec& f = fns_[j.func];
-    FnTruth& tr = truth_[j.func];
-    std::string h = handle(j), req, res, chunk;
+    std::string h = handle(j), chunk;
     if (j.data) {
       chunk = payload(std::max<uint32_t>(16, f.result / 4));
       gp::append_packet(req, gp::Magic::Req, gp::WORK_DATA, {h, chunk});
@@ -402,9 +538,9 @@ class Sim {
     uint32_t type = gp::WORK_COMPLETE;
     std::string data;
     switch (j.outcome) {
-      case Outcome::Complete: data = payload(f.result); tr.complete++; break;
-      case Outcome::Fail: type = gp::WORK_FAIL; tr.fail++; break;
-      case Outcome::Exception: type = gp::WORK_EXCEPTION; data = "RuntimeError: synthetic failure"; tr.exception++; break;
+      case Outcome::Complete: data = payload(f.result); break;
+      case Outcome::Fail: type = gp::WORK_FAIL; break;
+      case Outcome::Exception: type = gp::WORK_EXCEPTION; data = "RuntimeError: synthetic failure"; break;
     }
     if (type == gp::WORK_FAIL) {
       gp::append_packet(req, gp::Magic::Req, type, {h});
@@ -413,27 +549,105 @@ class Sim {
       gp::append_packet(req, gp::Magic::Req, type, {h, data});
       gp::append_packet(res, gp::Magic::Res, type, {h, data});
     }
-    uint64_t tt = net_.send(w.conn, 0, t, req), td = 0;
-    tr.s.run.push_back(sat(tt - j.assign_t));
+  }
+
+  // The worker has ended its job at `t`.
+  void done(uint64_t t, uint32_t wi) {
+    Worker& w = workers_[wi];
+    uint32_t s = w.job;
+    Job& j = jobs_[s];
+    FnTruth& tr = truth_[j.func];
+    WorkerConnTruth& wt = worker_truth_[w.truth];
+    std::string req, res;
+    if (j.order == Order::EndBeforeAssign) res = std::move(j.result);  // the terminal is out already
+    else terminal_pdus(j, req, res);
+    switch (j.outcome) {
+      case Outcome::Complete: tr.complete++; wt.complete++; break;
+      case Outcome::Fail: tr.fail++; wt.fail++; break;
+      case Outcome::Exception: tr.exception++; wt.exception++; break;
+    }
+    wt.jobs++;
+    // tt: the terminal's time in the capture; heard: when the server has it (its copies follow).
+    uint64_t tt, heard, td = 0;
+    if (j.order == Order::EndBeforeAssign) {
+      tt = j.end_stamp;
+      heard = t;
+    } else if (j.order == Order::ResultBeforeEnd) {
+      // The worker's side is captured by a clock ahead of the client's side: its terminal is
+      // stamped after the creating client's copy of it.
+      heard = t;
+      td = net_.send(clients_[j.client], 1, heard + srv_delay(), res);
+      tt = net_.send(w.conn, 0, td + model_.between(1, kSkewMax), req);
+    } else {
+      tt = heard = net_.send(w.conn, 0, t, req);
+    }
+    tr.s.run.push_back(sat(span(j.assign_t, tt)));
     if (!j.bg) {
-      td = net_.send(clients_[j.client], 1, tt + srv_delay(), res);
+      if (j.order != Order::ResultBeforeEnd) td = net_.send(clients_[j.client], 1, heard + srv_delay(), res);
       tr.s.total.push_back(sat(td - j.submit_t));
       // The creating client hears first, so "total" is the same whether a reader takes the
       // creating client's result or the first result sent to any client of the job.
-      for (uint32_t c : j.extra_clients) net_.send(clients_[c], 1, std::max(tt + srv_delay(), td), res);
+      for (uint32_t c : j.extra_clients) net_.send(clients_[c], 1, std::max(heard + srv_delay(), td), res);
     }
+    if (tt < j.assign_t) j.reorder |= kEndBeforeAssign;
+    if (tt < j.created_t) j.reorder |= kEndBeforeCreated;
+    if (!j.bg && td < tt) j.reorder |= kResultBeforeEnd;
     job_row(j, tt, td);
-    uint64_t next = tt;
+    count_job_end(j);
+    const uint64_t after = std::max(tt, heard);  // the worker's next packet comes after both
+    uint64_t next = after;
     if (j.outcome == Outcome::Exception && model_.chance(cfg_.exception_then_fail)) {
       // Some client libraries follow WORK_EXCEPTION with WORK_FAIL; gearmand has dropped the job.
-      next = net_.send(w.conn, 0, tt + 5, gp::make_request(gp::WORK_FAIL, {h}));
+      next = net_.send(w.conn, 0, after + 5, gp::make_request(gp::WORK_FAIL, {handle(j)}));
       next = net_.send(w.conn, 1, next + srv_delay(),
                        gp::make_response(gp::ERROR, {"JOB_NOT_FOUND", "Job given in work result not found"}));
     }
     release(s);
     w.state = Worker::State::Grabbing;
     schedule(next + worker_delay(), Ev::WorkerGrab, wi);
-    maybe_finish(tt);
+    maybe_finish(after);
+  }
+
+  // The per-function counts of a job that has ended (or is open at the end of the capture).
+  void count_job_end(const Job& j) {
+    FnTruth& tr = truth_[j.func];
+    if (j.assignments > 1) tr.reassigned++;
+    if (j.reorder & (kAssignBeforeCreated | kEndBeforeAssign | kResultBeforeEnd)) tr.reordered++;
+    for (unsigned b = 0; b < 8; ++b)
+      if (j.reorder & (1u << b)) reorder_counts_[b]++;
+  }
+
+  // The worker's connection dies while it holds a job (the process crashed or was killed), with
+  // FIN or RST. gearmand puts the job back in its queue and gives it to the next worker that asks
+  // (a second JOB_ASSIGN); the worker comes back on a new connection.
+  void die(uint64_t t, uint32_t wi) {
+    Worker& w = workers_[wi];
+    Job& j = jobs_[w.job];
+    WorkerConnTruth& wt = worker_truth_[w.truth];
+    const bool rst = model_.chance(0.5);
+    if (rst) net_.reset(w.conn, t);
+    else net_.close(w.conn, t);
+    wt.lost++;
+    wt.death = rst ? 2 : 1;
+    j.lost_port = wt.port;
+    j.planned_end = UINT64_MAX;
+    fn_running_[j.func]--;
+    w.state = Worker::State::Dead;
+    w.alive = false;
+    schedule(t + 20, Ev::Ready, w.job);  // the server has read the close: the job is queued again
+    schedule(t + model_.between(1000, 5000), Ev::WorkerReconnect, wi);
+  }
+
+  void reconnect(uint64_t t, uint32_t wi) {
+    if (next_port_ > 65535) return;  // no port left: the worker stays away
+    Worker& w = workers_[wi];
+    w.conn = net_.open(uint16_t(next_port_++));
+    w.truth = new_worker_truth(w.conn);
+    w.alive = true;
+    w.state = Worker::State::Starting;
+    net_.handshake(w.conn, t);
+    uint64_t ts = net_.send(w.conn, 0, t + 60, can_do_all());
+    schedule(ts + worker_delay(), Ev::WorkerGrab, wi);
   }
 
   // One line of --jobs-csv per job, written when it ends (or at the end of the capture).
@@ -442,12 +656,34 @@ class Sim {
     static const char* prio[3] = {"high", "normal", "low"};
     static const char* outcome[3] = {"complete", "fail", "exception"};
     auto opt = [](uint64_t v) { return v ? std::to_string(v) : std::string(); };
-    std::fprintf(csv_, "H:gen:%" PRIu64 ",%s,%s,%s,%d,%s,%zu,%u,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%s,%s,%" PRIu64 ",%s,%s\n",
+    std::fprintf(csv_, "H:gen:%" PRIu64 ",%s,%s,%s,%d,%s,%zu,%u,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%s,%s,%" PRIu64 ",%s,%s",
                  j.handle_no, fns_[j.func].name.c_str(), unique(j.unique).c_str(), prio[j.prio], j.bg ? 1 : 0,
                  end ? outcome[int(j.outcome)] : "incomplete", j.extra_clients.size(),
                  unsigned(net_.conn(clients_[j.client]).port), unsigned(net_.conn(workers_[j.worker].conn).port),
-                 j.submit_t, j.created_t, j.assign_t, opt(end).c_str(), opt(delivered).c_str(), j.assign_t - j.created_t,
-                 end ? std::to_string(end - j.assign_t).c_str() : "", delivered ? std::to_string(delivered - j.submit_t).c_str() : "");
+                 j.submit_t, j.created_t, j.assign_t, opt(end).c_str(), opt(delivered).c_str(), span(j.created_t, j.first_assign_t),
+                 end ? std::to_string(span(j.assign_t, end)).c_str() : "", delivered ? std::to_string(delivered - j.submit_t).c_str() : "");
+    if (cfg_.orderings()) {
+      std::string order;
+      for (unsigned b = 0; b < 8; ++b)
+        if (j.reorder & (1u << b)) order += (order.empty() ? "" : "+") + std::string(reorder_name(1u << b));
+      std::fprintf(csv_, ",%u,%" PRIu64 ",%s,%s", j.assignments, j.first_assign_t,
+                   j.lost_port ? std::to_string(j.lost_port).c_str() : "", order.c_str());
+    }
+    std::fputc('\n', csv_);
+  }
+  uint64_t reorder_count(unsigned bit) const {
+    for (unsigned b = 0; b < 8; ++b)
+      if (bit == 1u << b) return reorder_counts_[b];
+    return 0;
+  }
+  static const char* reorder_name(unsigned bit) {
+    switch (bit) {
+      case kAssignBeforeCreated: return "assign_before_created";
+      case kEndBeforeCreated: return "end_before_created";
+      case kResultBeforeEnd: return "result_before_end";
+      case kEndBeforeAssign: return "end_before_assign";
+      default: return "?";
+    }
   }
 
   void release(uint32_t s) {
@@ -492,7 +728,7 @@ class Sim {
       for (size_t i = 0; i < clients_.size(); ++i)
         gp::append_admin_line(reply, std::to_string(fd++) + " 127.0.0.1 - :", false);
       for (size_t i = 0; i < workers_.size(); ++i)
-        gp::append_admin_line(reply, std::to_string(fd++) + " 127.0.0.1 - :" + all, false);
+        if (workers_[i].alive) gp::append_admin_line(reply, std::to_string(fd++) + " 127.0.0.1 - :" + all, false);
       gp::append_admin_line(reply, std::to_string(fd++) + " 127.0.0.1 - :", false);  // this connection
     }
     gp::append_admin_line(reply, ".", false);
@@ -504,11 +740,16 @@ class Sim {
 
   void finish(uint64_t t) {
     for (uint32_t s : inflight_) {
-      truth_[jobs_[s].func].incomplete++;
-      job_row(jobs_[s], 0, 0);
+      const Job& j = jobs_[s];
+      truth_[j.func].incomplete++;
+      // Every connection closes below: a stuck worker's close loses its job, as a death does.
+      if (j.assignments > 0 && workers_[j.worker].alive) worker_truth_[workers_[j.worker].truth].lost++;
+      job_row(j, 0, 0);
+      count_job_end(j);
     }
     for (uint32_t i = 0; i < clients_.size(); ++i) net_.close(clients_[i], t + 100 * i);
-    for (uint32_t i = 0; i < workers_.size(); ++i) net_.close(workers_[i].conn, t + 100 * (clients_.size() + i));
+    for (uint32_t i = 0; i < workers_.size(); ++i)
+      if (workers_[i].alive) net_.close(workers_[i].conn, t + 100 * (clients_.size() + i));
     end_us_ = t + 100 * (clients_.size() + workers_.size()) + 40;
     // Sleeping workers get no more events; the event queue now drains.
     sleeping_.clear();
@@ -528,16 +769,44 @@ class Sim {
       all.jobs += t.jobs; all.complete += t.complete; all.fail += t.fail; all.exception += t.exception;
       all.incomplete += t.incomplete; all.background += t.background;
       all.coalesced_submits += t.coalesced_submits; all.submits += t.submits;
+      all.reassigned += t.reassigned; all.reordered += t.reordered;
     }
+    // The wire-order keys are written only when one of their options is on: without them the
+    // truth is byte for byte what it was before they existed.
+    const bool orderings = cfg_.orderings();
     std::fprintf(f, "{\n  \"generator\": {\"seed\": %" PRIu64 ", \"jobs\": %" PRIu64 ", \"clients\": %u, \"workers\": %u, "
-                 "\"rate_per_s\": %.3f, \"link\": \"%s\", \"server_port\": %u, \"admin_connections\": %" PRIu64 "},\n",
+                 "\"rate_per_s\": %.3f, \"link\": \"%s\", \"server_port\": %u, \"admin_connections\": %" PRIu64,
                  cfg_.seed, cfg_.jobs, cfg_.clients, cfg_.workers, 1e6 / mean_gap_us_,
                  cfg_.null_link ? "NULL" : "EN10MB", kServerPort, admin_polls_);
+    if (orderings)
+      std::fprintf(f, ",\n                \"assign_before_created\": %g, \"end_before_created\": %g, \"result_before_end\": %g, "
+                   "\"end_before_assign\": %g, \"worker_deaths\": %u",
+                   cfg_.assign_before_created, cfg_.end_before_created, cfg_.result_before_end,
+                   cfg_.end_before_assign, cfg_.worker_deaths);
+    std::fprintf(f, "},\n");
     std::fprintf(f, "  \"jobs\": {\"total\": %" PRIu64 ", \"complete\": %" PRIu64 ", \"fail\": %" PRIu64
                  ", \"exception\": %" PRIu64 ", \"incomplete\": %" PRIu64 ", \"background\": %" PRIu64
-                 ", \"submits\": %" PRIu64 ", \"coalesced_submits\": %" PRIu64 "},\n",
+                 ", \"submits\": %" PRIu64 ", \"coalesced_submits\": %" PRIu64,
                  all.jobs, all.complete, all.fail, all.exception, all.incomplete, all.background,
                  all.submits, all.coalesced_submits);
+    if (orderings) std::fprintf(f, ", \"reassigned\": %" PRIu64 ", \"reordered\": %" PRIu64, all.reassigned, all.reordered);
+    std::fprintf(f, "},\n");
+    if (orderings) {
+      std::fprintf(f, "  \"reordering\": {\"assign_before_created\": %" PRIu64 ", \"end_before_created\": %" PRIu64
+                   ", \"result_before_end\": %" PRIu64 ", \"end_before_assign\": %" PRIu64 "},\n",
+                   reorder_count(kAssignBeforeCreated), reorder_count(kEndBeforeCreated),
+                   reorder_count(kResultBeforeEnd), reorder_count(kEndBeforeAssign));
+      std::fprintf(f, "  \"workers\": [");
+      for (size_t i = 0; i < worker_truth_.size(); ++i) {
+        const WorkerConnTruth& w = worker_truth_[i];
+        static const char* death[3] = {"", ", \"death\": \"fin\"", ", \"death\": \"rst\""};
+        std::fprintf(f, "%s\n    {\"address\": \"127.0.0.1:%u\", \"port\": %u, \"jobs\": %" PRIu64 ", \"complete\": %" PRIu64
+                     ", \"fail\": %" PRIu64 ", \"exception\": %" PRIu64 ", \"lost\": %" PRIu64 "%s}",
+                     i ? "," : "", unsigned(w.port), unsigned(w.port), w.jobs, w.complete, w.fail, w.exception, w.lost,
+                     death[w.death]);
+      }
+      std::fprintf(f, "\n  ],\n");
+    }
     std::fprintf(f, "  \"functions\": [");
     bool first = true;
     for (size_t i : order) {
@@ -547,6 +816,8 @@ class Sim {
                    ", \"submits\": %" PRIu64 ", \"coalesced_submits\": %" PRIu64 ",\n     ",
                    first ? "" : ",", fns_[i].name.c_str(), t.jobs, t.complete, t.fail, t.exception, t.incomplete,
                    t.background, t.submits, t.coalesced_submits);
+      if (orderings)
+        std::fprintf(f, "\"reassigned\": %" PRIu64 ", \"reordered\": %" PRIu64 ",\n     ", t.reassigned, t.reordered);
       put_stats(f, "queue_ms", t.s.queue);
       std::fprintf(f, ",\n     ");
       put_stats(f, "run_ms", t.s.run);
@@ -578,6 +849,9 @@ class Sim {
   std::vector<uint32_t> free_, inflight_;
   std::vector<std::deque<uint32_t>> ready_;  // [function * 3 + priority]
   std::vector<FnTruth> truth_;
+  std::vector<WorkerConnTruth> worker_truth_;  // by worker connection, in the order they opened
+  uint64_t reorder_counts_[8] = {};            // jobs per k* bit
+  uint64_t deaths_ = 0;
   uint64_t created_ = 0, submits_ = 0, stuck_jobs_ = 0, end_us_ = 0;
   bool finishing_ = false, closed_ = false;
   std::FILE* csv_ = nullptr;

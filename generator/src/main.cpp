@@ -34,6 +34,20 @@ const char* kUsage =
     "  --stuck N          workers that hang on their job from half-way: incomplete jobs (default 0)\n"
     "  --admin-every MS   every MS milliseconds a gearadmin-like connection sends \"status\" or\n"
     "                     \"workers\" (alternately) and gets the reply list (default 0: none)\n"
+    "\n"
+    "Wire orders of threaded servers and merged captures, and worker deaths (default 0: none; the\n"
+    "truth then also counts each order, re-assignments and per worker connection lost jobs):\n"
+    "  --assign-before-created P  share of new jobs a threaded server gives a sleeping worker before\n"
+    "                     their JOB_CREATED is out (the client's JOB_CREATED comes after JOB_ASSIGN)\n"
+    "  --end-before-created P     share of new jobs that are quick and also ended by the worker\n"
+    "                     before their JOB_CREATED (the client's copies still come after it)\n"
+    "  --result-before-end P      share of foreground jobs whose result to the client is captured\n"
+    "                     before the worker's terminal packet (worker side's clock ahead)\n"
+    "  --end-before-assign P      share of jobs that are quick and whose worker's terminal is captured\n"
+    "                     before their JOB_ASSIGN (worker side's clock behind)\n"
+    "  --worker-deaths N  N worker connections die (FIN or RST) holding a job, spread over the run;\n"
+    "                     the server gives the job to another worker; the worker reconnects\n"
+    "\n"
     "  --mss N            TCP segment size (default 65483, loopback)\n"
     "  --split P          share of sends split at a random byte (default 0.02)\n"
     "  --reorder P        share of sends split and captured out of order (default 0)\n"
@@ -100,6 +114,11 @@ int main(int argc, char** argv) {
     else if (a == "--extra-wake") cfg.extra_wake = share(v, o);
     else if (a == "--exception-then-fail") cfg.exception_then_fail = share(v, o);
     else if (a == "--stuck") cfg.stuck = uint32_t(count(v, o));
+    else if (a == "--assign-before-created") cfg.assign_before_created = share(v, o);
+    else if (a == "--end-before-created") cfg.end_before_created = share(v, o);
+    else if (a == "--result-before-end") cfg.result_before_end = share(v, o);
+    else if (a == "--end-before-assign") cfg.end_before_assign = share(v, o);
+    else if (a == "--worker-deaths") cfg.worker_deaths = uint32_t(count(v, o));
     else if (a == "--admin-every") {
       char* end = nullptr;
       cfg.admin_every_ms = std::strtod(v, &end);
@@ -120,6 +139,9 @@ int main(int argc, char** argv) {
   }
   if (out.empty() || truth.empty()) die("--out and --truth are required (see --help)");
   if (cfg.high + cfg.low > 1) die("--high plus --low must not exceed 1");
+  if (cfg.assign_before_created + cfg.end_before_created > 1)
+    die("--assign-before-created plus --end-before-created must not exceed 1");
+  if (cfg.worker_deaths > cfg.jobs) die("--worker-deaths must not exceed --jobs (one death per job at most)");
   if (cfg.clients == 0 || cfg.workers == 0) die("--clients and --workers must be at least 1");
   if (cfg.clients + cfg.workers > 32767) die("at most 32767 connections (one port each)");
   auto t0 = std::chrono::steady_clock::now();

@@ -15,7 +15,7 @@
 
 namespace geargen {
 
-enum : uint8_t { kFin = 0x01, kSyn = 0x02, kPsh = 0x08, kAck = 0x10 };
+enum : uint8_t { kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08, kAck = 0x10 };
 constexpr uint32_t kLoopback = 0x7f000001;
 constexpr uint16_t kServerPort = 4730;
 
@@ -106,6 +106,14 @@ class Net {
     send(ci, 0, t, {}, kFin | kAck);
     send(ci, 1, t + 20, {}, kFin | kAck);
     push(t + 40, ci, 0, kAck, true, 0, {}, false);
+  }
+
+  // The peer aborts: one RST (with ACK) and nothing more from either side.
+  void reset(uint32_t ci, uint64_t t) {
+    Conn& c = conns_[ci];
+    if (t < c.last_time[0]) t = c.last_time[0];
+    c.last_time[0] = t;
+    push(t, ci, 0, kRst | kAck, false, c.next_rel[0], {}, rng_.chance(cfg_.drop));
   }
 
   // Writes every queued packet earlier than `t`.
