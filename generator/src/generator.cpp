@@ -298,7 +298,10 @@ class Sim {
         std::string sub;
         gp::append_packet(sub, gp::Magic::Req, gp::SUBMIT_JOB, {fns_[j.func].name, unique(j.unique), payload(fns_[j.func].payload)});
         uint64_t ts = net_.send(clients_[c], 0, t, sub);
-        net_.send(clients_[c], 1, ts + srv_delay(), gp::make_response(gp::JOB_CREATED, {handle(j)}));
+        // gearmand acknowledges the job to its creator first. (Drawn independently, this answer
+        // could overtake the creator's JOB_CREATED when the submits are microseconds apart: the
+        // capture would then name this client the creator, and the truth would not say so.)
+        net_.send(clients_[c], 1, std::max(ts + srv_delay(), j.created_t + 1), gp::make_response(gp::JOB_CREATED, {handle(j)}));
         j.extra_clients.push_back(c);
         truth_[j.func].coalesced_submits++;
         truth_[j.func].submits++;
