@@ -23,6 +23,9 @@
 # the analyzer has it).
 # ANALYZE_JSON_ARGS: how to ask gearman-analyze for JSON on stdout, for the check against the
 # generator's truth (default: --json or --format json, whichever its --help mentions).
+# GEN_ARGS: extra options for gearman-gen, e.g. GEN_ARGS='--assign-before-created 0.05
+# --end-before-created 0.03 --worker-deaths 20' (docs/generator.md). Captures kept with --keep
+# were made with the GEN_ARGS of their run: remove them when changing it.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 quick=0 jobs="" tjobs="" sjobs="" runs="" truns=3 keep=0 skip_tshark=0
@@ -98,12 +101,13 @@ if [ -z "${ANALYZE_ARGS+set}" ] && [ $have_analyzer = 1 ] && "$analyzer" --help 
   ANALYZE_ARGS=--no-progress  # no progress bar on stderr in the timed runs
 fi
 read -r -a aargs <<< "${ANALYZE_ARGS:-}"
+read -r -a gargs <<< "${GEN_ARGS:-}"
 
 # --- captures -----------------------------------------------------------------------------------
 capture() {  # JOBS -> path; same seed, clients, workers and rate: only the length changes
   local n=$1 f=$dir/gen-$1.pcap
   if [ ! -s "$f" ] || [ ! -s "$dir/gen-$n.json" ]; then
-    "$gen" -q --seed 1 --jobs "$n" --clients 16 --workers 32 --out "$f" --truth "$dir/gen-$n.json"
+    "$gen" -q --seed 1 --jobs "$n" --clients 16 --workers 32 "${gargs[@]}" --out "$f" --truth "$dir/gen-$n.json"
     chmod 0644 "$f" "$dir/gen-$n.json"
   fi
   echo "$f"

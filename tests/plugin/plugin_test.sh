@@ -404,6 +404,7 @@ truth)
 --split 0.3
 --exception-then-fail 0.3 --stuck 2 --batch 0.3 --coalesce 0.3
 --reorder 0.05 --loss 0.02 --link null
+--assign-before-created 0.05 --end-before-created 0.05 --result-before-end 0.05 --end-before-assign 0.05 --worker-deaths 3
 OPTS
   ;;
 *)
