@@ -59,6 +59,7 @@ class Analyzer final : ConnectionEvents {
   const std::vector<WorkerStats>& workers() const { return stats_.workers(); }
   const std::vector<ClientStats>& clients() const { return stats_.clients(); }
   const std::vector<ServerStats>& servers() const { return stats_.servers(); }
+  const TextCounts& error_codes() const { return stats_.error_codes(); }
   std::vector<Warning> warnings() const;  // the analyzer's and the engine's
   std::vector<JobRecord> slowest() const { return stats_.slowest(); }
   uint64_t frame() const { return frame_; }

@@ -26,6 +26,27 @@ namespace {
 bool slower(const JobRecord& a, const JobRecord& b) { return slowness(a) > slowness(b); }
 }  // namespace
 
+void TextCounts::add(gearproto::Bytes text) {
+  if (text.size() > kMaxText) text = text.substr(0, kMaxText);
+  for (auto& c : counts) {
+    if (c.first == text) { ++c.second; return; }
+  }
+  if (counts.size() < kMaxDistinct) {
+    counts.emplace_back(std::string(text), 1);
+    return;
+  }
+  for (auto& c : counts) {  // full: the rest is "(other)", kept last
+    if (c.first == "(other)") { ++c.second; return; }
+  }
+  counts.back() = {"(other)", counts.back().second + 1};
+}
+
+std::vector<std::pair<std::string, uint64_t>> TextCounts::sorted() const {
+  auto v = counts;
+  std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  return v;
+}
+
 Statistics::Statistics(gearjobs::Engine& engine, Totals& totals, PeerDirectory& peers, size_t top)
     : engine_(engine), totals_(totals), peers_(peers), top_n_(top) {}
 
@@ -145,9 +166,13 @@ void Statistics::on_pdu(Peer& p, bool to_server, uint32_t type, const gearproto:
     case Event::StatusQuery:
       ++totals_.status_queries;
       break;
+    case Event::WorkerEnded:
+      if (type == WORK_EXCEPTION && e.job) function(e.job->function).exceptions.add(a.get(Arg::Payload).value_or(Bytes()));
+      break;
     default:
       break;
   }
+  if (type == ERROR && !to_server) error_codes_.add(a.get(Arg::ErrorCode).value_or(Bytes()));
   if (to_server) {
     switch (type) {
       case CAN_DO: case CAN_DO_TIMEOUT: {
@@ -207,8 +232,8 @@ JobRecord Statistics::record(const Job& j) {
       }
     }
   }
-  if (j.client_conn) {
-    if (Peer* p = peers_.peer(j.client_conn)) r.client = p->client >= 0 ? clients_[p->client].name : address_string(p->endpoint);
+  if (const uint64_t who = j.client_conn ? j.client_conn : j.submit_conn) {
+    if (Peer* p = peers_.peer(who)) r.client = p->client >= 0 ? clients_[p->client].name : address_string(p->endpoint);
   }
   r.background = j.background;
   r.unknown_start = j.unknown_start();
@@ -268,8 +293,8 @@ void Statistics::on_job_closed(const Job& j) {
       }
     }
   }
-  if (j.client_conn) {
-    Peer* p = peers_.peer(j.client_conn);
+  if (j.submit_conn) {  // the client that submitted it (a background job's too)
+    Peer* p = peers_.peer(j.submit_conn);
     if (p && p->client >= 0) {
       ClientStats& c = clients_[p->client];
       ++c.jobs;

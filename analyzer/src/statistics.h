@@ -18,6 +18,15 @@
 
 namespace gan {
 
+// Texts (or codes) counted, a bounded number of distinct ones: beyond, they count as "(other)".
+struct TextCounts {
+  static constexpr size_t kMaxDistinct = 16;
+  static constexpr size_t kMaxText = 120;  // bytes kept of a text
+  std::vector<std::pair<std::string, uint64_t>> counts;  // by count, most first (sorted on read)
+  void add(gearproto::Bytes text);
+  std::vector<std::pair<std::string, uint64_t>> sorted() const;
+};
+
 struct FunctionStats {
   std::string name;
   uint64_t jobs = 0, complete = 0, fail = 0, exception = 0, incomplete = 0, background = 0;
@@ -25,6 +34,12 @@ struct FunctionStats {
   uint64_t reordered = 0;  // jobs whose wire order was not causal (times clamped at 0)
   LogHistogram queue, run, total;
   uint64_t depth_samples = 0, depth_max = 0, depth_last = 0;  // admin 'status': queued (total - running)
+  TextCounts exceptions;  // the data of the workers' WORK_EXCEPTIONs (the exception's text)
+  // Jobs that failed or raised, of those that ended (incomplete ones are not in the share).
+  double fail_percent() const {
+    const uint64_t ended = complete + fail + exception;
+    return ended ? 100.0 * double(fail + exception) / double(ended) : 0.0;
+  }
 };
 
 // A worker: the connections that asked for work (CAN_DO, GRAB_JOB*, PRE_SLEEP, or that were given
@@ -106,6 +121,7 @@ class Statistics final : public gearjobs::JobSink {
   const std::vector<WorkerStats>& workers() const { return workers_; }
   const std::vector<ClientStats>& clients() const { return clients_; }
   const std::vector<ServerStats>& servers() const { return servers_; }
+  const TextCounts& error_codes() const { return error_codes_; }  // ERROR packets from servers, by code
   std::vector<JobRecord> slowest() const;  // slowest first
   JobRecord record(const gearjobs::Job& j);
 
@@ -127,6 +143,7 @@ class Statistics final : public gearjobs::JobSink {
   std::vector<ClientStats> clients_;
   std::unordered_map<std::string, int32_t> client_by_name_;
   std::vector<ServerStats> servers_;
+  TextCounts error_codes_;
   std::vector<JobRecord> top_;  // min-heap on slowness
 };
 

@@ -148,6 +148,7 @@ void EngineRules::take_submit(Job* j, Engine::ConnState& c, const PendingSubmit*
   if (!j->payload_bytes) j->payload_bytes = s->payload_bytes;
   j->t_submit = s->request.t;
   j->f_submit = s->request.frame;
+  j->submit_conn = c.serial;
   if (!s->background) {
     j->client_conn = c.serial;
     j->t_client_submit = s->request.t;

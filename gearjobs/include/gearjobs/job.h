@@ -56,6 +56,7 @@ struct Job {
   uint32_t assignments = 0;      // > 1: re-assigned after a worker was lost
   uint32_t status_polls = 0;     // GET_STATUS / GET_STATUS_UNIQUE about it while open
   uint64_t payload_bytes = 0;
+  uint64_t submit_conn = 0;      // connection serial of the first submit (0: not in the capture)
   uint64_t client_conn = 0;      // connection serial of the first foreground submit (0: none)
   uint64_t worker_conn = 0;      // connection serial of the worker that ran it (last assignment)
 
@@ -104,7 +105,7 @@ struct Job {
 };
 
 inline void Job::clear_for_reuse() {
-  static_assert(sizeof(Job) == 2 * sizeof(std::string) + 248, "a Job field was added: reset it below");
+  static_assert(sizeof(Job) == 2 * sizeof(std::string) + 256, "a Job field was added: reset it below");
   id = 0; server = 0;
   handle.clear(); unique.clear();
   function = kNoFunction;
@@ -114,7 +115,7 @@ inline void Job::clear_for_reuse() {
   outcome = Outcome::Incomplete;
   state = JobState::Open;
   submits = assignments = status_polls = 0;
-  payload_bytes = client_conn = worker_conn = 0;
+  payload_bytes = submit_conn = client_conn = worker_conn = 0;
   t_submit = t_created = t_assign_first = t_assign = t_worker_done = t_client_done = kNoTime;
   f_submit = f_created = f_assign_first = f_assign = f_worker_done = f_client_done = 0;
   t_client_submit = kNoTime;
