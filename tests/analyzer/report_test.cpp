@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -12,6 +14,7 @@
 #include "manifest.h"
 #include "reader.h"
 #include "report.h"
+#include "synth.h"
 
 namespace {
 
@@ -151,4 +154,32 @@ TEST(AnalyzerReport, TextSaysWhenAndWhichTime) {
   const std::string line = t2.substr(w + 9, t2.find('\n', w + 9) - w - 9);
   const std::string name = line.substr(2, line.find(':', line.find(':') + 1) - 2);  // "127.0.0.1:46888"
   EXPECT_EQ(line.find(name, 3), std::string::npos) << line;
+}
+
+// Generated: gearman-gen knows every worker connection's jobs, outcomes and lost jobs, and that all
+// its clients are on 127.0.0.1.
+TEST(AnalyzerReport, WorkersAndClientsOfAGeneratedCapture) {
+  const std::string pcap = synth::temp_path("report-gen.pcap"), truth = synth::temp_path("report-gen.json");
+  const std::string cmd = std::string(GEARMAN_GEN_BIN) + " -q --jobs 800 --workers 4 --clients 3 --seed 5"
+                          " --worker-deaths 2 --out " + pcap + " --truth " + truth;
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  std::ifstream in(truth);
+  const auto t = nlohmann::json::parse(in);
+  gan::Analyzer a;
+  ASSERT_TRUE(gan::read_captures({pcap}, a).ok);
+  a.finish();
+  const auto j = nlohmann::json::parse(gan::json_report(a, {{"x"}, "test"}));
+  std::map<std::string, nlohmann::json> mine;
+  for (const auto& w : j["workers"]) mine[w["name"].get<std::string>()] = w;
+  ASSERT_EQ(mine.size(), t["workers"].size());
+  for (const auto& w : t["workers"]) {
+    const std::string name = w["address"].get<std::string>();
+    ASSERT_TRUE(mine.count(name)) << name;
+    for (const char* k : {"jobs", "complete", "fail", "exception", "lost"})
+      EXPECT_EQ(mine[name][k], w[k]) << name << " " << k;
+  }
+  ASSERT_EQ(j["clients"].size(), 1u);
+  EXPECT_EQ(j["clients"][0]["name"], "127.0.0.1");
+  EXPECT_EQ(j["clients"][0]["submits"], t["jobs"]["submits"]);
+  EXPECT_EQ(j["clients"][0]["jobs"], t["jobs"]["total"]);
 }
