@@ -45,12 +45,14 @@ void Engine::close_conn(ConnRef ref, Time t) {
     regauge(j);
     reevaluate(j);
   }
-  // A client that left waits for nothing.
+  // A client that left waits for nothing (results_due holds the jobs it still waited for: named
+  // in waiting_conns, or one of the uncounted beyond them).
   for (const JobRef& r : c.results_due) {
     Job* j = r.get();
     if (!j) continue;
     uint64_t* w = std::find(std::begin(j->waiting_conns), std::end(j->waiting_conns), c.serial);
     if (w != std::end(j->waiting_conns)) *w = 0;
+    else if (j->waiting_more) --j->waiting_more;
     reevaluate(j);
   }
   if (Job* j = c.tentative.get()) {
@@ -140,6 +142,17 @@ void Engine::reevaluate(Job* j) {
   // Half ended (one side saw the end, the other not yet): give the other side expect_ns.
   if (!j->expect_watched && (ended || j->t_client_done != kNoTime)) {
     j->expect_watched = true;
+    // A timer outlives a job that closes before it is due (closed early by the cap, or Done and
+    // lingered out): when the clock stands still they would pile up, so the stale ones go once
+    // they outnumber the jobs in the table.
+    if (expecting_.size() > 2 * in_table_ + 1024) {
+      expecting_.erase(std::remove_if(expecting_.begin(), expecting_.end(),
+                                      [](const Timer& t) {
+                                        const Job* o = t.ref.get();
+                                        return !o || o->state != JobState::Open;
+                                      }),
+                       expecting_.end());
+    }
     expecting_.push_back(Timer{now_ + opt_.expect_ns, JobRef{j, j->id}, 0});
   }
 }

@@ -134,6 +134,7 @@ Job* EngineRules::first_seen_at_worker(Engine::ConnState& c, Bytes handle, const
 
 // The JOB_CREATED `p` gives job `j` the submit `s` (null when no submit was waiting).
 void EngineRules::take_submit(Job* j, Engine::ConnState& c, const PendingSubmit* s, const PduIn& p) {
+  j->tentative = false;  // the server named it to a client: a job, whatever it says to the worker
   j->t_created = p.t;
   j->f_created = p.frame;
   j->submits = 1;

@@ -91,6 +91,7 @@ struct Job {
   Job* older = nullptr;             // the table's list by first sight (the open-jobs cap)
   Job* newer = nullptr;
   Job* next_awaiting = nullptr;     // the server's awaiting-created list
+  Job* unique_next = nullptr;       // the next job with the same unique ID (the unique-ID index)
   Job* prev_awaiting = nullptr;
 
   // Back to a blank job, keeping the strings' capacity (a Job{} and two string moves cost several
@@ -105,7 +106,7 @@ struct Job {
 };
 
 inline void Job::clear_for_reuse() {
-  static_assert(sizeof(Job) == 2 * sizeof(std::string) + 256, "a Job field was added: reset it below");
+  static_assert(sizeof(Job) == 2 * sizeof(std::string) + 264, "a Job field was added: reset it below");
   id = 0; server = 0;
   handle.clear(); unique.clear();
   function = kNoFunction;
@@ -126,7 +127,7 @@ inline void Job::clear_for_reuse() {
   done_gen = 0;
   waiting_conns[0] = waiting_conns[1] = 0;
   waiting_more = 0;
-  older = newer = next_awaiting = prev_awaiting = nullptr;
+  older = newer = next_awaiting = prev_awaiting = unique_next = nullptr;
 }
 
 }  // namespace gearjobs
