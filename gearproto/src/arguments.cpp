@@ -195,6 +195,7 @@ Arguments split_arguments(const PacketInfo& info, Bytes data, ArgChecks checks) 
         ArgView& last = out.args[i + 1];
         last.kind = info.args[i + 1];
         last.offset = static_cast<uint32_t>(data.size());
+        last.value = data.substr(data.size());  // empty, at the end of the data (not a null view)
         last.present = true;
         last.defects = kMissingLastSeparator;
         ++out.present;
