@@ -417,6 +417,10 @@ class Run : public JobSink {
       CHECK(j.id >= 1 && j.id < Peer::next_job_id(eng_));
       if (e.event == Event::UnknownHandle) {
         CHECK(j.state == JobState::Void);
+        // Known: JOB_NOT_FOUND voids the job of the worker's terminal packet even when a
+        // JOB_CREATED gave that handle to a client meanwhile (or a worker was assigned it): a job
+        // the server acknowledged is real, and its submit must reach the sink.
+        CHECK_KNOWN(j.f_created == 0 && j.assignments == 0);
         grow(j.id + 1);
         CHECK(closed_[j.id] == 0 && voided_[j.id] == 0);
         voided_[j.id] = 1;
