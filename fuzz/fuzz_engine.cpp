@@ -56,6 +56,7 @@ class EngineTestPeer {
     return server < e.servers_.size() ? e.servers_[server].pending_submits : 0;
   }
   static size_t queued_submits(const Engine& e, ConnRef c) { return e.conns_[c.slot]->submits.size(); }
+  static bool unique_indexed(const Engine& e) { return e.unique_indexed_; }
 };
 }  // namespace gearjobs
 
@@ -561,6 +562,22 @@ class Run : public JobSink {
       }
     });
     CHECK(n == eng_.jobs_in_table());
+    // Once the engine indexes unique IDs (the first GET_STATUS_UNIQUE), each job's unique ID finds
+    // a job of the table with that ID. (Only then: asking earlier would build the index early.)
+    if (Peer::unique_indexed(eng_)) {
+      std::vector<const Job*> jobs;
+      eng_.for_each_job_in_table([&](const Job& j) { jobs.push_back(&j); });
+      for (const Job* j : jobs) {
+        if (j->unique.empty()) continue;
+        const Job* u = eng_.find_by_unique(j->server, j->unique);
+        // Known: two jobs with one unique ID (two functions): the index holds the later one, and
+        // when that one closes its entry goes, so the other is no longer found by its unique ID.
+        CHECK_KNOWN(u != nullptr);
+        if (!u) continue;
+        CHECK(u->unique == j->unique && u->server == j->server);
+        CHECK(u->state == JobState::Open || u->state == JobState::Done);
+      }
+    }
     CHECK(n <= n_limit());
     CHECK(done <= opt_.max_lingering);
     CHECK(eng_.connections() == opened_ - closed_conns_);

@@ -192,4 +192,49 @@ TEST(GearjobsRepro, DISABLED_JobCreatedBeforeNotFoundIsAJob) {
   created_between_terminal_and_not_found(true, sink, eng);
 }
 
+// Two open jobs with the same unique ID (gearmand keeps unique IDs per function: "f" and "g" may
+// both have "u1"). GET_STATUS_UNIQUE u1 is asked once before the later job ends and closes, and
+// once after: the second query is about the job that is still open.
+void status_unique_after_twin_closes(bool twin_closes, Engine& eng) {
+  Sink sink;
+  eng.set_sink(&sink);
+  Feed feed(eng);
+  const ConnRef client = eng.open_conn(0, 1);
+  const ConnRef worker = eng.open_conn(0, 2);
+  Time t = kT0;
+  feed.pdu(client, true, t += 1000, gearproto::SUBMIT_JOB, {"f", "u1", "data"});
+  feed.pdu(client, false, t += 1000, gearproto::JOB_CREATED, {"H:1"});
+  feed.pdu(client, true, t += 1000, gearproto::SUBMIT_JOB, {"g", "u1", "data"});
+  feed.pdu(client, false, t += 1000, gearproto::JOB_CREATED, {"H:2"});
+  Effect q = feed.pdu(client, true, t += 1000, gearproto::GET_STATUS_UNIQUE, {"u1"});
+  ASSERT_NE(q.job, nullptr);
+  if (twin_closes) {
+    feed.pdu(worker, false, t += 1000, gearproto::JOB_ASSIGN, {"H:2", "g", "data"});
+    feed.pdu(worker, true, t += 1000, gearproto::WORK_COMPLETE, {"H:2", "result"});
+    feed.pdu(client, false, t += 1000, gearproto::WORK_COMPLETE, {"H:2", "result"});
+    eng.advance(t += 2 * kSecond);  // past linger_ns: H:2 closes
+    ASSERT_EQ(sink.closed.size(), 1u);
+    ASSERT_EQ(sink.closed[0].handle, "H:2");
+  }
+  q = feed.pdu(client, true, t += 1000, gearproto::GET_STATUS_UNIQUE, {"u1"});
+  EXPECT_EQ(q.event, Event::StatusQuery);
+  ASSERT_NE(q.job, nullptr) << "H:1 is open with unique ID u1";
+  EXPECT_EQ(q.job->unique, "u1");
+  EXPECT_EQ(q.job->state, JobState::Open);
+}
+
+TEST(GearjobsRepro, StatusUniqueFindsAnOpenJob) {
+  Engine eng;
+  status_unique_after_twin_closes(false, eng);
+}
+
+// Found by fuzz_engine (invariant: once unique IDs are indexed, every job of the table is found by
+// its unique ID). Engine::index_unique lets the later job replace the earlier one's entry, and
+// unindex_unique at its close erases the entry: H:1 is still open with "u1" but no longer found,
+// so GET_STATUS_UNIQUE u1 and its STATUS_RES_UNIQUE are about no job (and status_polls misses it).
+TEST(GearjobsRepro, DISABLED_StatusUniqueFindsTheOpenTwinAfterTheOtherCloses) {
+  Engine eng;
+  status_unique_after_twin_closes(true, eng);
+}
+
 }  // namespace
