@@ -37,6 +37,7 @@ enum Config : uint8_t {
   kLimitsShift = 1,          // 2 bits: Caps below
   kTimingShift = 3,          // 2 bits: Timing below
   kTwoServers = 1u << 5,     // slots 2 and 3 open on server 1 unless opened explicitly (kOpen names it)
+  kNoSink = 1u << 6,         // no JobSink set (the engine must not need one)
 };
 enum Caps : uint8_t { kSmallCaps, kTinyCaps, kDefaultCaps, kNoJobCap };
 enum Timing : uint8_t { kDefaultTiming, kShortTiming, kZeroTiming, kLongLingerShortExpect };

@@ -212,6 +212,7 @@ std::vector<std::string> seed_scripts() {
       Script::config(false, kTinyCaps, kZeroTiming, false),
       Script::config(true, kDefaultCaps, kDefaultTiming, false),
       Script::config(false, kNoJobCap, kLongLingerShortExpect, true),
+      uint8_t(Script::config(false, kSmallCaps, kShortTiming, false) | kNoSink),
   };
   std::vector<std::string> out;
   for (const auto& script : scripts)

@@ -148,7 +148,8 @@ struct Sent {
 class Run : public JobSink {
  public:
   explicit Run(uint8_t config) : opt_(options(config)), eng_(opt_), two_servers_(config & kTwoServers) {
-    eng_.set_sink(this);
+    sink_ = !(config & kNoSink);
+    eng_.set_sink(sink_ ? this : nullptr);
     if (g_trace)
       std::fprintf(stderr, "config keep_jobs=%d max_open_jobs=%zu max_lingering=%zu max_pending_submits=%zu linger=%lld expect=%lld two_servers=%d\n",
                    opt_.keep_jobs, opt_.max_open_jobs, opt_.max_lingering, opt_.max_pending_submits,
@@ -208,7 +209,8 @@ class Run : public JobSink {
     // Every job the engine made in this epoch was handed to the sink once, or voided.
     const uint64_t next = Peer::next_job_id(eng_);
     grow(next);
-    for (uint64_t id = 1; id < next; ++id) CHECK(closed_[id] + voided_[id] == 1);
+    if (sink_)
+      for (uint64_t id = 1; id < next; ++id) CHECK(closed_[id] + voided_[id] == 1);
   }
 
   // JobSink
@@ -384,6 +386,8 @@ class Run : public JobSink {
           e.answers ? " answers" : "", e.unanswered ? " unanswered" : "", e.job_created_here ? " created_here" : "",
           e.job_ended_here ? " ended_here" : "", e.job_result_here ? " result_here" : "");
     check_effect(e, s, in, *info, a);
+    ++events_[size_t(e.event)];
+    if (a.defects & kHandleTooLong) ++too_long_pdus_;
   }
 
   void check_effect(const Effect& e, const Slot& s, const PduIn& p, const PacketInfo& info, const Arguments& a) {
@@ -508,6 +512,8 @@ class Run : public JobSink {
     opened_ = closed_conns_ = 0;
     closed_.clear();
     voided_.clear();
+    for (uint64_t& n : events_) n = 0;
+    too_long_pdus_ = 0;
     sent_.clear();
     answered_.clear();
     waiting_.clear();
@@ -543,7 +549,27 @@ class Run : public JobSink {
     if (j.reordered & kResultBeforeSubmit) CHECK(j.t_client_submit != kNoTime && j.t_client_done != kNoTime);
   }
 
+  // The warnings (the analyzer's report) count what the effects (the plugin's per-PDU view) show.
+  void check_warnings() {
+    const Warnings& w = eng_.warnings();
+    auto count = [&](WarningKind k) { return w[k].count; };
+    auto events = [&](Event e) { return events_[size_t(e)]; };
+    CHECK(count(WarningKind::HandleTooLong) == too_long_pdus_);
+    CHECK(count(WarningKind::LateTerminal) == events(Event::LateTerminal));
+    CHECK(count(WarningKind::LateResult) == events(Event::LateResult));
+    CHECK(count(WarningKind::LateUpdate) == events(Event::LateUpdate));
+    CHECK(count(WarningKind::OrphanResult) == events(Event::OrphanResult));
+    CHECK(count(WarningKind::UnknownHandle) == events(Event::UnknownHandle));
+    if (sink_) {
+      uint64_t closed = 0;
+      for (uint8_t c : closed_) closed += c;
+      CHECK(count(WarningKind::OpenJobsCap) <= closed);
+    }
+    for (int k = 0; k < kWarningKinds; ++k) CHECK(warning_name(WarningKind(k)) && warning_detail(WarningKind(k)));
+  }
+
   void check_table() {
+    check_warnings();
     size_t n = 0, done = 0;
     std::vector<FunctionGauge> want(eng_.functions().size());
     eng_.for_each_job_in_table([&](const Job& j) {
@@ -643,7 +669,10 @@ class Run : public JobSink {
   std::unordered_map<uint64_t, Sent> sent_;
   std::unordered_set<uint64_t> answered_;
   std::unordered_map<uint64_t, std::unordered_set<uint64_t>> waiting_;  // job id -> client serials
-  ConnRef last_closed_;  // a closed connection's ref, while no open_conn may have reused its slot
+  ConnRef last_closed_;
+  bool sink_ = true;
+  uint64_t events_[size_t(Event::StatusReply) + 1] = {};  // by event, this epoch
+  uint64_t too_long_pdus_ = 0;  // a closed connection's ref, while no open_conn may have reused its slot
 };
 
 }  // namespace
