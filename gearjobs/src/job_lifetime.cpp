@@ -8,7 +8,12 @@
 
 namespace gearjobs {
 
-Engine::Engine(const Options& o) : opt_(o) {}
+Engine::Engine(const Options& o) : opt_(o) {
+  // A queue of no requests could not hold the one at hand: at least one waits.
+  if (opt_.max_pending_submits == 0) opt_.max_pending_submits = 1;
+  if (opt_.max_pending_requests == 0) opt_.max_pending_requests = 1;
+  if (opt_.max_lingering == 0) opt_.max_lingering = 1;
+}
 Engine::~Engine() = default;
 
 // ---------------------------------------------------------------------------------------------
@@ -36,7 +41,7 @@ void Engine::close_conn(ConnRef ref, Time t) {
   // A worker that died: its unfinished jobs go back to the server's queue.
   for (const JobRef& r : c.assigned) {
     Job* j = r.get();
-    if (!j || j->worker_conn != c.serial || j->t_worker_done != kNoTime) continue;
+    if (!j || j->state != JobState::Open || j->worker_conn != c.serial || j->t_worker_done != kNoTime) continue;
     j->worker_conn = 0;
     if (sink_) sink_->on_job_lost(*j, c.serial);
     // Its client already had the result (a capture that shows replies early): no worker will
@@ -70,7 +75,7 @@ void Engine::close_conn(ConnRef ref, Time t) {
 }
 
 void Engine::lost_bytes(ConnRef ref, uint64_t frame) {
-  if (!ref.valid()) return;
+  if (!ref.valid() || ref.slot >= conns_.size() || !conns_[ref.slot]->in_use) return;
   ConnState& c = conn(ref);
   // Lost bytes may hold requests or their answers: pairing in order cannot be trusted across
   // them. Unanswered submits are forgotten (their jobs will show as began-before-the-capture)
