@@ -12,7 +12,6 @@ Engine::Engine(const Options& o) : opt_(o) {
   // A queue of no requests could not hold the one at hand: at least one waits.
   if (opt_.max_pending_submits == 0) opt_.max_pending_submits = 1;
   if (opt_.max_pending_requests == 0) opt_.max_pending_requests = 1;
-  if (opt_.max_lingering == 0) opt_.max_lingering = 1;
 }
 Engine::~Engine() = default;
 

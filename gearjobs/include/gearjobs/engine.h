@@ -41,7 +41,7 @@ struct Options {
   // How long a Done job stays findable for packets that come late (a coalesced client's
   // JOB_CREATED, a Perl worker's WORK_FAIL after its WORK_EXCEPTION); and how many may linger.
   Time linger_ns = 1'000'000'000;
-  size_t max_lingering = 65536;
+  size_t max_lingering = 65536;  // 0: a Done job closes at once
   // How long a job that has ended on one side waits for the packet the other side must still
   // see (the worker's terminal after the client's result, the client's result after the
   // worker's, a JOB_CREATED after the worker's result) before it is Done without it.
