@@ -113,6 +113,7 @@ bool event_needs_job(Event e) {
     case Event::None: case Event::Submitted: case Event::Refused: case Event::OrphanResult:
       return false;
     case Event::StatusQuery: case Event::StatusReply:  // about a job only when it is in the table
+    case Event::RefusedTerminal:  // about a job only when its handle names one
       return false;
     default:
       return true;
@@ -395,7 +396,9 @@ class Run : public JobSink {
       case Event::Assigned: case Event::Reassigned: CHECK(info.job_role == JobRole::Assign && !to_server); break;
       case Event::Update: CHECK(info.job_role == JobRole::Update); break;
       case Event::LateUpdate: CHECK(info.job_role == JobRole::Update && to_server); break;
-      case Event::WorkerEnded: case Event::LateTerminal: CHECK(info.job_role == JobRole::Terminal && to_server); break;
+      case Event::WorkerEnded: case Event::LateTerminal: case Event::RefusedTerminal:
+        CHECK(info.job_role == JobRole::Terminal && to_server);
+        break;
       case Event::Result: case Event::LateResult: case Event::OrphanResult:
         CHECK(info.job_role == JobRole::Terminal && !to_server);
         break;
