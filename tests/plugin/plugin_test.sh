@@ -22,7 +22,8 @@ count() { grep -c . || true; }
 
 # Clean captures: everything in captures/ whose name does not say it is damaged, plus ours.
 clean_captures() {
-  ls "$PCAP_DIR"/basic.pcap "$PCAP_DIR"/admin.pcap "$PCAP_DIR"/heuristic-7003.pcap "$PCAP_DIR"/real-bytes.pcap
+  ls "$PCAP_DIR"/basic.pcap "$PCAP_DIR"/admin.pcap "$PCAP_DIR"/heuristic-7003.pcap "$PCAP_DIR"/real-bytes.pcap \
+     "$PCAP_DIR"/tiny-segments.pcap "$PCAP_DIR"/keep-alive.pcap
   for m in "$CAPTURES"/*.manifest.json; do
     [ -f "$m" ] || continue
     p=${m%.manifest.json}.pcap
@@ -310,6 +311,36 @@ desegment)
     && pass "1- and 2-byte segments reassembled" || fail "tiny segments: '$got'"
   n=$(ours -r "$PCAP_DIR/admin.pcap" -Y 'gearman.mgr_cmd == "prioritystatus"' 2>/dev/null | count)
   [ "$n" = 1 ] && pass "text line split over segments reassembled" || fail "split text line: $n"
+  # No TCP reassembly error, no Malformed and no Error-level item (stock Wireshark shows none) on
+  # 1-byte segments whose last one is retransmitted, nor on Windows keep-alive probes (1 byte at
+  # next sequence - 1) after messages that spanned segments and after ones that did not: in one
+  # pass and in two, with and without out-of-order reassembly and TCP sequence analysis.
+  k=$PCAP_DIR/keep-alive.pcap
+  for p in "$t" "$k"; do
+    for opts in "" "-2" "-o tcp.reassemble_out_of_order:TRUE" "-2 -o tcp.reassemble_out_of_order:TRUE" \
+                "-2 -o tcp.analyze_sequence_numbers:FALSE"; do
+      # shellcheck disable=SC2086
+      bad=$(ours -r "$p" $opts -Y '_ws.malformed || _ws.expert.severity == error' 2>/dev/null)
+      [ -z "$bad" ] && pass "no reassembly error in $(basename "$p") (${opts:-one pass})" \
+        || fail "$(basename "$p") (${opts:-one pass}): $bad"
+    done
+  done
+  # TCP takes the probes for keep-alives (else this would test nothing), and none is a message.
+  n=$(ours -r "$k" -Y 'tcp.analysis.keep_alive' 2>/dev/null | count)
+  [ "$n" = 9 ] && pass "9 keep-alive probes" || fail "$n keep-alive probes, want 9"
+  n=$(ours -r "$k" -2 -Y 'tcp.analysis.keep_alive && (gearman.type || gearman.mgr_cmd || gearman.admin.reply)' 2>/dev/null | count)
+  [ "$n" = 0 ] && pass "no probe decoded as a message" || fail "$n probes decoded as messages"
+  # Every message once, in the frame of its last byte, in both passes and with out-of-order
+  # reassembly.
+  want="3:SUBMIT_JOB::|6:JOB_CREATED::|9:ECHO_REQ::|13:ECHO_RES::|16:GET_STATUS::|17:ECHO_REQ::|20:STATUS_RES,ECHO_RES::"
+  want+="|22::status:|26:::status row|27:::status row,end of list|30::workers:|33:::workers row,end of list"
+  for opts in "" "-2" "-2 -o tcp.reassemble_out_of_order:TRUE"; do
+    # shellcheck disable=SC2086
+    got=$(ours -r "$k" $opts -T fields -E occurrence=a -E aggregator=, -e frame.number -e gearman.type -e gearman.mgr_cmd \
+          -e gearman.admin.reply -Y 'gearman.type || gearman.mgr_cmd || gearman.admin.reply' 2>/dev/null | tr '\t' ':' | paste -sd'|')
+    [ "$got" = "$want" ] && pass "keep-alive.pcap: every message once (${opts:-one pass})" \
+      || fail "keep-alive.pcap (${opts:-one pass}): '$got'"
+  done
   ;;
 compat)
   # The built-in dissector's fields: on every capture, each one we fill on at least the frames
@@ -318,7 +349,7 @@ compat)
   [ "$(wc -w <<<"$bfields")" -ge 25 ] || fail "stock tshark lists only $(wc -w <<<"$bfields") gearman fields"
   eargs=()
   for f in $bfields; do eargs+=(-e "$f"); done
-  for p in $(clean_captures) "$PCAP_DIR/broken.pcap" "$PCAP_DIR/tiny-segments.pcap"; do
+  for p in $(clean_captures) "$PCAP_DIR/broken.pcap"; do
     builtin -r "$p" $(port_args "$p") -T fields -E quote=d -e frame.number "${eargs[@]}" >"$PCAP_DIR/compat-b.tsv"
     ours -r "$p" $(port_args "$p") -T fields -E quote=d -e frame.number "${eargs[@]}" 2>/dev/null >"$PCAP_DIR/compat-o.tsv"
     if missing=$(python3 "$SRC_DIR/tests/plugin/compare_fields.py" "$PCAP_DIR/compat-b.tsv" "$PCAP_DIR/compat-o.tsv" $bfields); then
