@@ -375,7 +375,8 @@ void keep_alives(const std::string& dir) {
   n.write(dir + "/keep-alive.manifest.json", "keep-alive.pcap", 4730, -1, 0, 0, 0, 0);
 }
 
-// On a port that is not Gearman's, the first segment holds only magic and type (8 bytes).
+// On ports that are not Gearman's, connections whose first segment is too short to decide on
+// (8 bytes of a header are enough; 6 are not; an admin command without its newline).
 void heuristic_short_start(const std::string& dir) {
   Pcap p(dir + "/heuristic-short-start.pcap");
   Counter n;
@@ -391,6 +392,17 @@ void heuristic_short_start(const std::string& dir) {
   p.send(text, true, "stat");  // an admin command whose newline comes in the next segment
   p.send(text, true, "us\n");
   p.send(text, false, "reverse\t1\t2\t3\n.\n");
+  // 6 bytes: too few to decide (the heuristic has TCP gather 8); the next segment ends that message
+  // and holds another whole one; then a Windows keep-alive probe.
+  Conn six{{ip(10, 0, 0, 1), 40042}, {ip(10, 0, 0, 2), 7012}};
+  const std::string sleep_echo = make_request(PRE_SLEEP) + make_request(ECHO_REQ, {"hi"});
+  n.add(sleep_echo);
+  p.send(six, true, sleep_echo.substr(0, 6));
+  p.send(six, true, sleep_echo.substr(6));
+  p.keep_alive(six, true);
+  const std::string noop_echo = make_response(NOOP) + make_response(ECHO_RES, {"hi"});
+  n.add(noop_echo);
+  p.send(six, false, noop_echo);
   n.write(dir + "/heuristic-short-start.manifest.json", "heuristic-short-start.pcap", 7010, 1, 0, 0, 0, 1);
 }
 

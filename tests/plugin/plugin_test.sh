@@ -190,7 +190,10 @@ heuristic)
   # in the next segment: the heuristic waits for more instead of giving up.
   s=$PCAP_DIR/heuristic-short-start.pcap
   got=$(ours -r "$s" -T fields -E occurrence=a -E aggregator=, -e gearman.type -Y gearman 2>/dev/null | tr ',' '\n' | count)
-  [ "$got" = 2 ] && pass "heuristic decides on 8 bytes (2 of 2 PDUs)" || fail "heuristic on an 8-byte first segment found $got of 2 PDUs"
+  [ "$got" = 6 ] && pass "heuristic decides on 8 bytes, waits for them after 6 (6 of 6 PDUs)" \
+    || fail "heuristic on 8- and 6-byte first segments found $got of 6 PDUs"
+  bad=$(ours -r "$s" -2 -Y '_ws.malformed || _ws.expert.severity >= warning' 2>/dev/null)
+  [ -z "$bad" ] && pass "short first segments: no error, no warning (a keep-alive probe after)" || fail "short first segments: $bad"
   got=$(ours -r "$s" -Y 'gearman.mgr_cmd == "status"' 2>/dev/null | count)
   [ "$got" = 1 ] && pass "heuristic waits for an admin line's newline" || fail "split admin command on port 7011: $got"
   got=$(ours -r "$PCAP_DIR/not-gearman.pcap" -Y gearman 2>/dev/null | count)
@@ -306,9 +309,19 @@ desegment)
   [ "$n" = 1 ] && pass "desegment on: split PDU reassembled" || fail "split PDU not reassembled"
   # 1- and 2-byte segments: the admin reply's rows and both binary messages are reassembled.
   t=$PCAP_DIR/tiny-segments.pcap
-  got=$(ours -r "$t" -T fields -E occurrence=a -E aggregator=, -e gearman.admin.reply -e gearman.type -Y gearman 2>/dev/null | tr '\t' ':' | paste -sd'|')
+  got=$(ours -r "$t" -T fields -E occurrence=a -E aggregator=, -e gearman.admin.reply -e gearman.type \
+        -Y 'gearman.type || gearman.mgr_cmd || gearman.admin.reply' 2>/dev/null | tr '\t' ':' | paste -sd'|')
   [ "$got" = ":|status row:|end of list:|:SUBMIT_JOB|:ECHO_REQ|:JOB_CREATED,ECHO_RES" ] \
     && pass "1- and 2-byte segments reassembled" || fail "tiny segments: '$got'"
+  # The plugin reassembles (not TCP): the 29-byte SUBMIT_JOB from frames 14-42 is dissected in 42
+  # from a "Reassembled Gearman" data source listing its 29 segments, and each of 14-41 links to 42.
+  got=$(ours -r "$t" -2 -T fields -E occurrence=a -E aggregator=, -e gearman.segment.count -e gearman.reassembled.length \
+        -e gearman.segment -Y 'frame.number == 42' 2>/dev/null)
+  [ "$got" = "$(printf '29\t29\t%s' "$(seq -s, 14 42)")" ] && pass "SUBMIT_JOB lists its 29 segments" || fail "frame 42 segments: '$got'"
+  got=$(ours -r "$t" -2 -T fields -e frame.number -Y 'gearman.reassembled_in == 42' 2>/dev/null | paste -sd,)
+  [ "$got" = "$(seq -s, 14 41)" ] && pass "segments 14-41 link to frame 42" || fail "frames linking to 42: '$got'"
+  n=$(ours -r "$t" -2 -x -Y 'frame.number == 42' 2>/dev/null | grep -c '^Reassembled Gearman (29 bytes):')
+  [ "$n" = 1 ] && pass "data source 'Reassembled Gearman'" || fail "no 'Reassembled Gearman' data source in frame 42"
   n=$(ours -r "$PCAP_DIR/admin.pcap" -Y 'gearman.mgr_cmd == "prioritystatus"' 2>/dev/null | count)
   [ "$n" = 1 ] && pass "text line split over segments reassembled" || fail "split text line: $n"
   # No TCP reassembly error, no Malformed and no Error-level item (stock Wireshark shows none) on
