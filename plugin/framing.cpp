@@ -268,8 +268,8 @@ guint unit_length(Bytes buf, bool more_may_come) {
   }
   if (f.status == gearproto::Frame::Complete) return static_cast<guint>(f.size);
   if (f.status == gearproto::Frame::NeedMore) {
-    // The framer reports 12 for a partial header: that is a lower bound, not the PDU size, and
-    // TCP reassembly cannot grow a PDU it was told the size of. Ask for one more segment instead.
+    // The whole size once the header is in (the framer reports 12 for a partial header: that is
+    // a lower bound, not the size, and a reassembly told a size cannot grow it).
     if (f.size && buf.size() >= gearproto::kHeaderSize) return static_cast<guint>(f.size);
     // A text line without its newline yet, or fewer than 12 header bytes: 0 (one more segment)
     // when more can come, else what there is.

@@ -60,8 +60,9 @@ const SegmentPlan* plan_segment(ConvData* cd, packet_info* pinfo, guint32 seq, c
 void forget_stream(ConvData* cd, packet_info* pinfo);
 
 // framing.cpp: the length of the unit (message, text line, or run of bytes to skip) at the start
-// of `buf`. For a partial message: 0 when `more_may_come`, else its full length when the header
-// gives it, else buf.size().
+// of `buf`; more than buf.size() for a partial binary message whose header gives its length. For
+// another partial unit (a split header, a line without its newline): 0 when `more_may_come`, else
+// buf.size().
 guint unit_length(Bytes buf, bool more_may_come);
 
 }  // namespace gearman_plugin
