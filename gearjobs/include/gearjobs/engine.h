@@ -119,6 +119,13 @@ class Engine {
   void for_each_job_in_table(F f) const {
     for (Job* j = oldest_; j; j = j->newer) f(*j);
   }
+  // The first job in the table, by first sight, for which `pred` is true (or null).
+  template <typename P>
+  const Job* first_job_in_table(P pred) const {
+    for (const Job* j = oldest_; j; j = j->newer)
+      if (pred(*j)) return j;
+    return nullptr;
+  }
 
   const FunctionTable& functions() const { return functions_; }
   FunctionTable& functions() { return functions_; }
