@@ -106,6 +106,10 @@ LiveResult run_live(Analyzer& a, const LiveConfig& c) {
     return res;
   }
   install_stop_handlers(cap.handle());
+  // As tcpdump's "listening on": the capture runs from here (scripts wait for this line).
+  std::fprintf(stderr, "gearman-analyze: capturing on %s (%s)%s; Ctrl-C ends it and writes the report\n",
+               c.iface.c_str(), c.filter.empty() ? "every port" : c.filter.c_str(),
+               c.save.empty() ? "" : (", saving to " + c.save).c_str());
 
   ScreenOutput* screen = nullptr;
   std::unique_ptr<IntervalOutput> out;
@@ -114,7 +118,7 @@ LiveResult run_live(Analyzer& a, const LiveConfig& c) {
     auto s = std::make_unique<ScreenOutput>(std::make_unique<LiveScreen>(c.out, a, h, c.color, isatty(0)));
     screen = s.get();
     out = std::move(s);
-  } else if (c.interval_ns <= 0) {
+  } else if (c.interval_ns <= 0 || c.quiet) {
     out = std::make_unique<NoOutput>();
   } else if (c.format == "json") {
     out = std::make_unique<JsonLinesOutput>(c.out);

@@ -24,6 +24,7 @@ struct LiveConfig {
   int64_t interval_ns = 1'000'000'000;
   size_t top = 10;
   bool screen = false;       // draw the terminal screen (text on a terminal)
+  bool quiet = false;        // -q: no intervals written (and no report)
   bool color = true;         // NO_COLOR unset
   FILE* out = stdout;        // intervals go here
 };

@@ -127,9 +127,21 @@ void LiveScreen::draw() {
   lines.push_back({b, failed ? kAlert : kPlain});
   lines.push_back({"", kPlain});
 
-  // Functions, sorted.
+  // Functions, sorted: those of the interval, and every other one seen so far (idle, as top
+  // lists sleeping processes) so rows do not come and go.
+  std::vector<IntervalFunction> idle_fns;
+  for (const FunctionStats& f : a_.functions()) {
+    if (f.jobs == 0 && f.submits == 0) continue;
+    bool listed = false;
+    for (const IntervalFunction& g : last_.functions) listed = listed || g.name == f.name;
+    if (listed) continue;
+    IntervalFunction e;
+    e.name = f.name;
+    idle_fns.push_back(std::move(e));
+  }
   std::vector<const IntervalFunction*> fns;
   for (const IntervalFunction& f : last_.functions) fns.push_back(&f);
+  for (const IntervalFunction& f : idle_fns) fns.push_back(&f);
   auto key = [&](const IntervalFunction* f) -> double {
     switch (sort_) {
       case kTotalP99: return f->total.count ? f->total.p99 : -1;

@@ -216,6 +216,7 @@ int main(int argc, char** argv) {
     lc.top = top;
     lc.out = out;
     lc.screen = format == "text" && !quiet && isatty(fileno(out));
+    lc.quiet = quiet;
     lc.color = std::getenv("NO_COLOR") == nullptr || !*std::getenv("NO_COLOR");
     gan::LiveResult lr = gan::run_live(a, lc);
     if (lr.exit_code >= 0) return lr.exit_code;
