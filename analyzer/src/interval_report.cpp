@@ -169,13 +169,15 @@ void write_interval_text(FILE* out, const Interval& iv) {
                  cell(f.total.p50).c_str(), cell(f.total.p99).c_str(), cell(f.total.max).c_str());
   }
   if (!iv.workers.empty()) {
-    std::string line;
+    std::string busy, idle;
     for (const IntervalWorker& w : iv.workers) {
+      if (w.busy_ns <= 0) { idle += (idle.empty() ? " " : ", ") + w.name; continue; }
       char b[32];
       std::snprintf(b, sizeof b, " %.0f%%", w.busy * 100);
-      line += (line.empty() ? "" : ",") + std::string(" ") + w.name + b;
+      busy += (busy.empty() ? " " : ", ") + w.name + b;
     }
-    std::fprintf(out, "  %-23s workers busy:%s\n", "", line.c_str());
+    std::fprintf(out, "  %-23s workers busy:%s%s%s\n", "", busy.empty() ? " none" : busy.c_str(),
+                 idle.empty() ? "" : "; idle:", idle.c_str());
   }
   for (const OpenJob* o : {&iv.oldest_running, &iv.oldest_queued}) {
     if (!o->valid) continue;

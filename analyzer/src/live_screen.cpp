@@ -196,18 +196,28 @@ void LiveScreen::draw() {
   std::vector<const IntervalWorker*> ws;
   for (const IntervalWorker& w : last_.workers) ws.push_back(&w);
   std::stable_sort(ws.begin(), ws.end(), [](auto* x, auto* y) { return x->busy > y->busy; });
-  std::string wl = "WORKERS busy:";
-  bool any_idle = false;
+  // Wrapped to the width, at most three lines.
+  std::vector<std::string> words{"WORKERS busy:"};
   for (const IntervalWorker* w : ws) {
-    if (w->busy_ns <= 0) { any_idle = true; continue; }
-    std::snprintf(b, sizeof b, " %s %.0f%%", w->name.c_str(), w->busy * 100);
-    wl += b;
+    if (w->busy_ns <= 0) continue;
+    std::snprintf(b, sizeof b, "%s %.0f%%", w->name.c_str(), w->busy * 100);
+    words.push_back(b);
   }
-  if (busy == 0) wl += " none";
-  if (any_idle) {
-    wl += "   idle:";
+  if (busy == 0) words.push_back("none");
+  if (idle) {
+    words.push_back("  idle:");
     for (const IntervalWorker* w : ws)
-      if (w->busy_ns <= 0) wl += " " + w->name;
+      if (w->busy_ns <= 0) words.push_back(w->name);
+  }
+  std::string wl;
+  size_t wrapped = 0;
+  for (const std::string& w : words) {
+    if (!wl.empty() && wl.size() + 1 + w.size() > size_t(width)) {
+      if (++wrapped == 3) { wl += " ..."; break; }
+      lines.push_back({wl, kPlain});
+      wl = "   ";
+    }
+    wl += (wl.empty() || wl == "   " ? "" : " ") + w;
   }
   lines.push_back({wl, kPlain});
   lines.push_back({"", kPlain});

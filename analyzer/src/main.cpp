@@ -224,7 +224,7 @@ int main(int argc, char** argv) {
     extras.live = std::move(lr.live);
     extras.live_text = std::move(lr.live_text);
     extras.json_line = format == "json";
-    extras.csv_header = format != "csv";  // written with the first interval
+    extras.csv_header = !(format == "csv" && interval_ns > 0);  // written before the first interval
   } else {
     // Interval statistics for files: kept until the report.
     std::unique_ptr<gan::IntervalStats> iv;

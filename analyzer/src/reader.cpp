@@ -142,7 +142,12 @@ ReadResult read_captures(const std::vector<std::string>& files, Analyzer& a,
   for (const auto& f : files) {
     std::string err;
     Opened o;
-    if (!open_one(f, o, err)) { r.ok = false; r.error = err; return r; }
+    if (!open_one(f, o, err)) {
+      if (f == "-" && stop_requested()) break;  // stopped before stdin gave a capture header
+      r.ok = false;
+      r.error = err;
+      return r;
+    }
     pcap_t* p = o.p;
     int dlt = pcap_datalink(p);
     // Where reading is in the input, for the progress bar: compressed bytes consumed, or libpcap's
