@@ -6,7 +6,7 @@
 #   1. -i lo --duration --interval 0.5 --format json -w FILE during the load: JSON lines, one
 #      object per interval and a last "report"; the intervals add up to the report, and the report
 #      to the load; the saved file read offline gives the same jobs.
-#   2. SIGINT ends a capture with no --duration: the report, exit 0.
+#   2. SIGINT ends a capture with no --duration: the report, exit 0; SIGTERM too.
 #   3. stdin (tcpdump -w - | gearman-analyze -): SIGINT to the analyzer alone ends it with the
 #      report, exit 0.
 #   4. On a terminal (tmux, 160x50): the screen shows the functions; 's' changes the sort; 'q'
@@ -116,6 +116,20 @@ else
   [ "$rc" = 0 ] || fail "2: SIGINT: exit status $rc (want 0): $(cat "$work/run2.err")"
   python3 "$here/check_live.py" --truth "$work/run2.truth" --nobody live_nobody_run2 --stopped-by SIGINT \
     "$work/run2.jsonl" && pass "2: SIGINT writes the report, exit 0" || fail "2: see above"
+fi
+
+# SIGTERM (as from a service manager): the same, without load
+"$analyze" -i lo --format json >"$work/run2t.jsonl" 2>"$work/run2t.err" &
+an=$!
+pids+=($an)
+if wait_capturing "$work/run2t.err"; then
+  kill -TERM "$an"
+  wait "$an"; rc=$?
+  [ "$rc" = 0 ] || fail "2: SIGTERM: exit status $rc (want 0): $(cat "$work/run2t.err")"
+  python3 -c 'import json, sys; r = json.loads(open(sys.argv[1]).readlines()[-1]); sys.exit(r["type"] != "report" or r["live"]["stopped_by"] != "SIGTERM")' \
+    "$work/run2t.jsonl" && pass "2: SIGTERM writes the report, exit 0" || fail "2: SIGTERM: no report stopped by SIGTERM"
+else
+  fail "2: the capture did not start: $(cat "$work/run2t.err")"
 fi
 
 # ---------------------------------------------------------------------------------------------
