@@ -108,13 +108,13 @@ LiveResult run_live(Analyzer& a, const LiveConfig& c) {
   install_stop_handlers(cap.handle());
   // As tcpdump's "listening on": the capture runs from here (scripts wait for this line).
   std::fprintf(stderr, "gearman-analyze: capturing on %s (%s)%s; Ctrl-C ends it and writes the report\n",
-               c.iface.c_str(), c.filter.empty() ? "every port" : c.filter.c_str(),
+               c.iface.c_str(), cap.filter().empty() ? "every port" : cap.filter().c_str(),
                c.save.empty() ? "" : (", saving to " + c.save).c_str());
 
   ScreenOutput* screen = nullptr;
   std::unique_ptr<IntervalOutput> out;
   if (c.screen) {
-    LiveScreen::Header h{c.iface, c.filter, GEARMAN_ANALYZE_VERSION, c.interval_ns};
+    LiveScreen::Header h{c.iface, cap.filter(), GEARMAN_ANALYZE_VERSION, c.interval_ns};
     auto s = std::make_unique<ScreenOutput>(std::make_unique<LiveScreen>(c.out, a, h, c.color, isatty(0)));
     screen = s.get();
     out = std::move(s);
@@ -193,7 +193,7 @@ LiveResult run_live(Analyzer& a, const LiveConfig& c) {
     return res;
   }
   res.live = {{"interface", c.iface},
-              {"filter", c.filter},
+              {"filter", cap.filter()},
               {"started", format_time(started)},
               {"stopped", format_time(end)},
               {"stopped_by", stopped_by},
@@ -206,7 +206,7 @@ LiveResult run_live(Analyzer& a, const LiveConfig& c) {
   char b[512];
   std::snprintf(b, sizeof b, "live capture on %s (%s): %.3f s, stopped by %s; %" PRIu64 " packets received, %" PRIu64
                 " dropped by the kernel, %" PRIu64 " by the interface%s%s",
-                c.iface.c_str(), c.filter.empty() ? "every port" : c.filter.c_str(), double(end - started) / 1e9,
+                c.iface.c_str(), cap.filter().empty() ? "every port" : cap.filter().c_str(), double(end - started) / 1e9,
                 stopped_by.c_str(), st.received, st.dropped, st.if_dropped, c.save.empty() ? "" : "; saved to ",
                 c.save.c_str());
   res.live_text = b;

@@ -14,8 +14,7 @@ std::string LiveCapture::filter_for(const std::vector<uint16_t>& ports, bool all
     if (std::find(ports.begin(), ports.begin() + long(i), ports[i]) != ports.begin() + long(i)) continue;
     p += (p.empty() ? "tcp port " : " or tcp port ") + std::to_string(ports[i]);
   }
-  // Tagged frames match only after 'vlan' shifts the offsets.
-  return "(" + p + ") or (vlan and (" + p + "))";
+  return p;
 }
 
 LiveCapture::~LiveCapture() {
@@ -43,9 +42,15 @@ bool LiveCapture::open(const std::string& iface, const std::string& filter, cons
   dlt_ = pcap_datalink(p_);
   if (!filter.empty()) {
     struct bpf_program prog;
-    if (pcap_compile(p_, &prog, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
-      err = iface + ": filter '" + filter + "': " + pcap_geterr(p_);
-      return false;
+    // Tagged frames match only after 'vlan' shifts the offsets; links without VLAN tags (Linux
+    // cooked, as on -i any) refuse the keyword: the ports alone, then.
+    filter_ = "(" + filter + ") or (vlan and (" + filter + "))";
+    if (pcap_compile(p_, &prog, filter_.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
+      filter_ = filter;
+      if (pcap_compile(p_, &prog, filter_.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
+        err = iface + ": filter '" + filter + "': " + pcap_geterr(p_);
+        return false;
+      }
     }
     rc = pcap_setfilter(p_, &prog);
     pcap_freecode(&prog);

@@ -30,11 +30,12 @@ class LiveCapture {
   LiveCapture& operator=(const LiveCapture&) = delete;
 
   // The BPF filter for `ports`, "" when every packet is wanted (the heuristic looks at all
-  // ports). VLAN-tagged frames are matched too.
+  // ports).
   static std::string filter_for(const std::vector<uint16_t>& ports, bool all);
 
   // Opens `iface`; false with `err` ("lo0: No such device exists", "eth0: You don't have
-  // permission ...") when it cannot. `save` (may be "") is a pcap file for every captured frame.
+  // permission ...") when it cannot. `filter` is extended to VLAN-tagged frames where the link
+  // has them. `save` (may be "") is a pcap file for every captured frame.
   bool open(const std::string& iface, const std::string& filter, const std::string& save, std::string& err);
   // A descriptor that polls readable when frames wait.
   int fd() const;
@@ -46,6 +47,7 @@ class LiveCapture {
   // Stops (pcap_breakloop from a signal handler).
   pcap_t* handle() const { return p_; }
   int datalink() const { return dlt_; }
+  const std::string& filter() const { return filter_; }  // as set on the capture
   // Flushes and closes the saved file; false with `err` when writing it failed.
   bool close(std::string& err);
 
@@ -54,6 +56,7 @@ class LiveCapture {
   pcap_t* p_ = nullptr;
   pcap_dumper_t* dump_ = nullptr;
   std::string save_;
+  std::string filter_;
   Analyzer* a_ = nullptr;
   int dlt_ = 0;
   uint64_t delivered_ = 0;
