@@ -124,7 +124,14 @@ void IntervalStats::snapshot(Bin& b, int64_t at) {
   if (oldest) b.oldest_running = describe(*oldest->job, true, oldest->assigned, at);
   // The table lists jobs by first sight: the first queued one has waited longest (near enough:
   // a job re-queued after its worker was lost keeps its place).
-  if (const gearjobs::Job* q = a_.engine().first_job_in_table([](const gearjobs::Job& j) { return j.queued(); })) {
+  const gearjobs::Job* from = queued_from_;
+  if (from && (from->id != queued_from_id_ ||
+               (from->state != gearjobs::JobState::Open && from->state != gearjobs::JobState::Done)))
+    from = nullptr;  // closed since (its object may hold another job now)
+  const gearjobs::Job* q = a_.engine().first_job_in_table([](const gearjobs::Job& j) { return j.queued(); }, from);
+  queued_from_ = q;
+  queued_from_id_ = q ? q->id : 0;
+  if (q) {
     const int64_t since = q->t_created != kNoTime ? q->t_created : q->t_submit;
     b.oldest_queued = describe(*q, false, since, at);
   }
@@ -225,7 +232,10 @@ void IntervalStats::on_assigned(const gearjobs::Job& j, int32_t worker, int64_t 
 
 void IntervalStats::on_worker_ended(const gearjobs::Job& j, int64_t t) { stop_running(j, t); }
 
-void IntervalStats::on_job_lost(const gearjobs::Job& j, int64_t t) { stop_running(j, t); }
+void IntervalStats::on_job_lost(const gearjobs::Job& j, int64_t t) {
+  stop_running(j, t);
+  queued_from_ = nullptr;  // it is queued again, perhaps before the one found last
+}
 
 void IntervalStats::on_job_closed(const gearjobs::Job& j, int64_t t) {
   stop_running(j, t);

@@ -141,6 +141,11 @@ class IntervalStats final : public StatsObserver {
   int64_t next_check_ = INT64_MIN;
   std::unordered_map<uint64_t, Running> running_;  // by job id
   std::vector<int32_t> worker_conns_;               // open connections, by worker index
+  // The oldest queued job found at the last snapshot: the next search starts there (the jobs
+  // before it were not queued, and only a lost worker makes one queued again), so a long table
+  // of running and lingering jobs is not walked at every interval.
+  const gearjobs::Job* queued_from_ = nullptr;
+  uint64_t queued_from_id_ = 0;
 };
 
 }  // namespace gan
