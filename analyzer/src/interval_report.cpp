@@ -146,6 +146,13 @@ std::string age_text(int64_t ns) {
   return b;
 }
 
+std::string busy_text(double busy) {
+  if (busy > 0 && busy < 0.005) return "<1%";
+  char b[32];
+  std::snprintf(b, sizeof b, "%.0f%%", busy * 100);
+  return b;
+}
+
 void write_interval_text_header(FILE* out, int64_t interval_ns) {
   std::fprintf(out, "intervals of %g s: jobs submitted and finished in each, open at its end; total time "
                     "(submit -> result) in ms\n", double(interval_ns) / 1e9);
@@ -172,9 +179,7 @@ void write_interval_text(FILE* out, const Interval& iv) {
     std::string busy, idle;
     for (const IntervalWorker& w : iv.workers) {
       if (w.busy_ns <= 0) { idle += (idle.empty() ? " " : ", ") + w.name; continue; }
-      char b[32];
-      std::snprintf(b, sizeof b, " %.0f%%", w.busy * 100);
-      busy += (busy.empty() ? " " : ", ") + w.name + b;
+      busy += (busy.empty() ? " " : ", ") + w.name + " " + busy_text(w.busy);
     }
     std::fprintf(out, "  %-23s workers busy:%s%s%s\n", "", busy.empty() ? " none" : busy.c_str(),
                  idle.empty() ? "" : "; idle:", idle.c_str());

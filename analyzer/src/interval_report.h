@@ -36,6 +36,8 @@ void write_open_work_text(FILE* out, const OpenWork& w);
 std::string clock_time(int64_t ns, bool with_date);
 // "850 ms", "12.3 s", "4 min 10 s"
 std::string age_text(int64_t ns);
+// A busy fraction as "63%"; "<1%" when busy at all but under 0.5 % (so not "0%").
+std::string busy_text(double busy);
 
 }  // namespace gan
 

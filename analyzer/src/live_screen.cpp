@@ -200,8 +200,7 @@ void LiveScreen::draw() {
   std::vector<std::string> words{"WORKERS busy:"};
   for (const IntervalWorker* w : ws) {
     if (w->busy_ns <= 0) continue;
-    std::snprintf(b, sizeof b, "%s %.0f%%", w->name.c_str(), w->busy * 100);
-    words.push_back(b);
+    words.push_back(w->name + " " + busy_text(w->busy));
   }
   if (busy == 0) words.push_back("none");
   if (idle) {
