@@ -111,10 +111,13 @@ LiveResult run_live(Analyzer& a, const LiveConfig& c) {
                c.iface.c_str(), cap.filter().empty() ? "every port" : cap.filter().c_str(),
                c.save.empty() ? "" : (", saving to " + c.save).c_str());
 
+  // Without intervals (--interval 0) nothing is written until the end, but the screen is still
+  // redrawn every second.
+  const int64_t interval_ns = c.interval_ns > 0 ? c.interval_ns : 1'000'000'000;
   ScreenOutput* screen = nullptr;
   std::unique_ptr<IntervalOutput> out;
   if (c.screen) {
-    LiveScreen::Header h{c.iface, cap.filter(), GEARMAN_ANALYZE_VERSION, c.interval_ns};
+    LiveScreen::Header h{c.iface, cap.filter(), GEARMAN_ANALYZE_VERSION, interval_ns};
     auto s = std::make_unique<ScreenOutput>(std::make_unique<LiveScreen>(c.out, a, h, c.color, isatty(0)));
     screen = s.get();
     out = std::move(s);
@@ -128,8 +131,6 @@ LiveResult run_live(Analyzer& a, const LiveConfig& c) {
     out = std::make_unique<LinesOutput>(c.out, c.interval_ns);
   }
 
-  // Without --interval 0 the intervals drive the output; with it, nothing is written until the end.
-  const int64_t interval_ns = c.interval_ns > 0 ? c.interval_ns : 1'000'000'000;
   int64_t now = wall_ns();
   IntervalStats iv(a, interval_ns, [&](Interval&& x) { out->interval(x, cap.stats(), now); });
   a.set_observer(&iv);
