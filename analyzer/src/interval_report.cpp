@@ -1,5 +1,7 @@
 #include "interval_report.h"
 
+#include "report_format.h"
+
 #include <cinttypes>
 #include <cstring>
 #include <ctime>
@@ -9,17 +11,17 @@ namespace gan {
 using nlohmann::ordered_json;
 
 namespace {
-double round6(double v) { return double(int64_t(v * 1e6 + (v >= 0 ? 0.5 : -0.5))) / 1e6; }
-
+// As the report's latency objects (report_format.h): null statistics when nothing was measured.
 ordered_json latency(const LatencySummary& s) {
   ordered_json j;
   j["count"] = s.count;
-  j["min"] = round6(s.min);
-  j["p50"] = round6(s.p50);
-  j["p90"] = round6(s.p90);
-  j["p99"] = round6(s.p99);
-  j["max"] = round6(s.max);
-  j["mean"] = round6(s.mean);
+  const bool none = s.count == 0;
+  j["min"] = none ? ordered_json(nullptr) : ordered_json(round6(s.min));
+  j["p50"] = none ? ordered_json(nullptr) : ordered_json(round6(s.p50));
+  j["p90"] = none ? ordered_json(nullptr) : ordered_json(round6(s.p90));
+  j["p99"] = none ? ordered_json(nullptr) : ordered_json(round6(s.p99));
+  j["max"] = none ? ordered_json(nullptr) : ordered_json(round6(s.max));
+  j["mean"] = none ? ordered_json(nullptr) : ordered_json(round6(s.mean));
   return j;
 }
 }  // namespace
@@ -58,6 +60,8 @@ ordered_json interval_json(const Interval& iv) {
     o["queue_ms"] = latency(f.queue);
     o["run_ms"] = latency(f.run);
     o["total_ms"] = latency(f.total);
+    o["fail_percent"] = round6(f.fail_percent());
+    o["reordered"] = f.reordered;
     fns.push_back(std::move(o));
   }
   j["functions"] = std::move(fns);
@@ -94,18 +98,13 @@ ordered_json report_object(const Analyzer& a, const ReportInfo& info) {
 // ---------------------------------------------------------------------------------------------
 // CSV
 
+// The columns of write_csv (report_csv.cpp), then the interval's. The test checks that every row
+// has as many fields as the header.
 void write_interval_csv_header(FILE* out) {
   std::fprintf(out, "function,jobs,complete,fail,exception,incomplete,background");
   for (const char* k : {"queue", "run", "total"})
     std::fprintf(out, ",%s_count,%s_min_ms,%s_p50_ms,%s_p90_ms,%s_p99_ms,%s_max_ms,%s_mean_ms", k, k, k, k, k, k, k);
-  std::fprintf(out, ",interval_start,interval_end,submitted,in_flight,queued,late\n");
-}
-
-static std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string o = "\"";
-  for (char c : s) { if (c == '"') o += '"'; o += c; }
-  return o + "\"";
+  std::fprintf(out, ",fail_percent,reordered,interval_start,interval_end,submitted,in_flight,queued,late\n");
 }
 
 void write_interval_csv_rows(FILE* out, const Interval& iv) {
@@ -113,11 +112,16 @@ void write_interval_csv_rows(FILE* out, const Interval& iv) {
   for (const IntervalFunction& f : iv.functions) {
     std::fprintf(out, "%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
                  csv_field(f.name).c_str(), f.finished(), f.complete, f.fail, f.exception, f.incomplete, f.background);
-    for (const LatencySummary* s : {&f.queue, &f.run, &f.total})
+    for (const LatencySummary* s : {&f.queue, &f.run, &f.total}) {
+      if (s->count == 0) {  // nothing measured: empty cells, as write_csv
+        std::fprintf(out, ",0,,,,,,");
+        continue;
+      }
       std::fprintf(out, ",%" PRIu64 ",%.6f,%.6f,%.6f,%.6f,%.6f,%.6f", s->count, s->min, s->p50, s->p90, s->p99,
                    s->max, s->mean);
-    std::fprintf(out, ",%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n", start.c_str(), end.c_str(),
-                 f.submitted, f.in_flight, f.queued, f.late);
+    }
+    std::fprintf(out, ",%.3f,%" PRIu64 ",%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n", f.fail_percent(),
+                 f.reordered, start.c_str(), end.c_str(), f.submitted, f.in_flight, f.queued, f.late);
   }
 }
 

@@ -173,6 +173,7 @@ void IntervalStats::emit_front() {
     o.complete += f.complete; o.fail += f.fail; o.exception += f.exception; o.incomplete += f.incomplete;
     o.background += f.background;
     o.late += f.late;
+    o.reordered += f.reordered;
     o.queue = summarize(f.queue);
     o.run = summarize(f.run);
     o.total = summarize(f.total);
@@ -250,6 +251,7 @@ void IntervalStats::on_job_closed(const gearjobs::Job& j, int64_t t) {
   }
   if (j.background) ++f.background;
   if (late) ++f.late;
+  if (j.reordered) ++f.reordered;
   const int64_t q = j.queue_ns(), r = j.run_ns(), tot = j.total_ns();
   if (q != kNoTime) f.queue.add(uint64_t(q));
   if (r != kNoTime) f.run.add(uint64_t(r));

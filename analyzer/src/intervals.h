@@ -45,9 +45,14 @@ struct IntervalFunction {
   uint64_t complete = 0, fail = 0, exception = 0, incomplete = 0;  // jobs finished, by outcome
   uint64_t background = 0;  // of those, background jobs
   uint64_t late = 0;        // of those, jobs that ended in an earlier interval (see above)
+  uint64_t reordered = 0;   // of those, jobs whose wire order was not causal (gearjobs::Reorder)
   uint64_t in_flight = 0, queued = 0;  // open jobs at the end: all, and those no worker holds
   LatencySummary queue, run, total;
   uint64_t finished() const { return complete + fail + exception + incomplete; }
+  double fail_percent() const {  // as FunctionStats::fail_percent
+    const uint64_t ended = complete + fail + exception;
+    return ended ? 100.0 * double(fail + exception) / double(ended) : 0.0;
+  }
 };
 
 struct IntervalWorker {
@@ -104,6 +109,7 @@ class IntervalStats final : public StatsObserver {
  private:
   struct FnBin {
     uint64_t submitted = 0, complete = 0, fail = 0, exception = 0, incomplete = 0, background = 0, late = 0;
+    uint64_t reordered = 0;
     LogHistogram queue, run, total;
   };
   struct Bin {

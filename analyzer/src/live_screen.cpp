@@ -30,11 +30,6 @@ struct Line {
   Style style = kPlain;
 };
 
-double fail_percent(const IntervalFunction& f) {
-  const uint64_t n = f.finished();
-  return n ? 100.0 * double(f.fail + f.exception) / double(n) : 0.0;
-}
-
 std::string fmt_ms(const LatencySummary& s, double v) {
   if (s.count == 0) return "-";
   char b[32];
@@ -146,7 +141,7 @@ void LiveScreen::draw() {
     switch (sort_) {
       case kTotalP99: return f->total.count ? f->total.p99 : -1;
       case kJobsPerSecond: return double(f->finished());
-      case kFailPercent: return fail_percent(*f);
+      case kFailPercent: return f->fail_percent();
       case kInFlight: return double(f->in_flight);
       case kQueued: return double(f->queued);
       case kQueueP99: return f->queue.count ? f->queue.p99 : -1;
@@ -175,7 +170,7 @@ void LiveScreen::draw() {
   for (const IntervalFunction* f : fns) {
     if (shown == max_fn_rows - (fns.size() > max_fn_rows ? 1 : 0)) break;
     char fail[16];
-    if (f->finished()) std::snprintf(fail, sizeof fail, "%.1f", fail_percent(*f));
+    if (f->complete + f->fail + f->exception) std::snprintf(fail, sizeof fail, "%.1f", f->fail_percent());
     else std::snprintf(fail, sizeof fail, "-");
     std::snprintf(b, sizeof b, "%-24.24s %8.1f %7s %9" PRIu64 " %7" PRIu64 " %9s %9s %9s %9s %9s %9s", f->name.c_str(),
                   double(f->finished()) / secs, fail, f->in_flight, f->queued, fmt_ms(f->queue, f->queue.p50).c_str(),
