@@ -133,7 +133,7 @@ std::string clock_time(int64_t ns, bool with_date) {
   time_t s = time_t(ns >= 0 ? ns / 1000000000 : (ns - 999999999) / 1000000000);
   int ms = int((ns - int64_t(s) * 1000000000) / 1000000);
   struct tm tm;
-  localtime_r(&s, &tm);
+  gmtime_r(&s, &tm);  // UTC, as the rest of the text report
   char b[64];
   std::strftime(b, sizeof b, with_date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
   char o[80];
@@ -158,8 +158,8 @@ std::string busy_text(double busy) {
 }
 
 void write_interval_text_header(FILE* out, int64_t interval_ns) {
-  std::fprintf(out, "intervals of %g s: jobs submitted and finished in each, open at its end; total time "
-                    "(submit -> result) in ms\n", double(interval_ns) / 1e9);
+  std::fprintf(out, "intervals of %g s (start in UTC): jobs submitted and finished in each, open at its end; "
+                    "total time (submit -> result) in ms\n", double(interval_ns) / 1e9);
   std::fprintf(out, "  %-23s %-20s %9s %8s %6s %6s %9s %7s %10s %10s %10s\n", "start", "function", "submitted",
                "finished", "fail", "exc", "in flight", "queued", "p50", "p99", "max");
 }
@@ -197,17 +197,17 @@ void write_interval_text(FILE* out, const Interval& iv) {
 }
 
 void write_open_work_text(FILE* out, const OpenWork& w) {
-  std::fprintf(out, "\nopen at the end of the capture (%s): %" PRIu64 " running, %" PRIu64 " queued (%" PRIu64
+  std::fprintf(out, "\nopen at the end of the capture (%s UTC): %" PRIu64 " running, %" PRIu64 " queued (%" PRIu64
                " never assigned to a worker)\n",
                clock_time(w.at, true).c_str(), w.running, w.queued, w.never_assigned);
   for (const OpenJob& o : w.oldest)
-    std::fprintf(out, "  %s %s %s %s for %s%s%s (since %s)\n", o.running ? "running" : "queued ", o.function.c_str(),
+    std::fprintf(out, "  %s %s %s %s for %s%s%s (since %s UTC)\n", o.running ? "running" : "queued ", o.function.c_str(),
                  o.handle.c_str(), o.server.c_str(), age_text(o.age_ns).c_str(), o.running ? " on " : "",
                  o.running ? o.worker.c_str() : "", clock_time(o.since, false).c_str());
   if (!w.workers.empty()) {
     std::fprintf(out, "  workers (last seen; oldest job held):\n");
     for (const auto& e : w.workers) {
-      std::fprintf(out, "    %s: last seen %s", e.name.c_str(), clock_time(e.last_seen, true).c_str());
+      std::fprintf(out, "    %s: last seen %s UTC", e.name.c_str(), clock_time(e.last_seen, true).c_str());
       if (e.oldest.valid)
         std::fprintf(out, "; holds %" PRIu64 ", oldest %s %s for %s", e.running, e.oldest.function.c_str(),
                      e.oldest.handle.c_str(), age_text(e.oldest.age_ns).c_str());

@@ -32,7 +32,7 @@ void write_interval_text_header(FILE* out, int64_t interval_ns);
 void write_interval_text(FILE* out, const Interval& iv);
 void write_open_work_text(FILE* out, const OpenWork& w);
 
-// "2026-11-30 12:03:04.250" in local time; "-" for kNoTime.
+// "2026-11-30 12:03:04.250" (UTC, as the rest of the text report); "-" for kNoTime.
 std::string clock_time(int64_t ns, bool with_date);
 // "850 ms", "12.3 s", "4 min 10 s"
 std::string age_text(int64_t ns);

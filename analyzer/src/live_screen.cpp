@@ -96,7 +96,7 @@ void LiveScreen::draw() {
   std::vector<Line> lines;
   char b[512];
   const double secs = double(h_.interval_ns) / 1e9;
-  std::snprintf(b, sizeof b, "gearman-analyze %s - live on %s (%s) - %s", h_.version.c_str(), h_.iface.c_str(),
+  std::snprintf(b, sizeof b, "gearman-analyze %s - live on %s (%s) - %s UTC", h_.version.c_str(), h_.iface.c_str(),
                 h_.filter.empty() ? "every port" : h_.filter.c_str(), clock_time(now_, false).c_str());
   lines.push_back({b, kTitle});
   std::snprintf(b, sizeof b, "interval %s-%s (%g s; shown once its jobs are final)  packets %" PRIu64
