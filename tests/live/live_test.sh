@@ -85,7 +85,7 @@ load() {
 
 # ---------------------------------------------------------------------------------------------
 # 1. --duration, JSON lines, -w
-"$analyze" -i lo --duration 5 --interval 0.5 --format json -w "$work/saved.pcap" \
+"$analyze" -i lo --duration 7 --interval 0.5 --format json -w "$work/saved.pcap" \
   >"$work/run1.jsonl" 2>"$work/run1.err" &
 an=$!
 pids+=($an)
@@ -93,6 +93,7 @@ if ! wait_capturing "$work/run1.err"; then
   fail "1: the capture did not start: $(cat "$work/run1.err")"
 else
   load run1
+  kill -0 "$an" 2>/dev/null || fail "1: the load outlasted --duration 7 (a very slow machine): the counts below cannot match"
   wait "$an"; rc=$?
   [ "$rc" = 0 ] || fail "1: exit status $rc: $(cat "$work/run1.err")"
   "$analyze" --format json --interval 0.5 "$work/saved.pcap" >"$work/saved.json" 2>"$work/saved.err" \
