@@ -25,6 +25,10 @@ void Analyzer::warn(const std::string& kind, const std::string& detail, uint64_t
   warnings_.add(Warning{kind, 1, 0, frame ? frame : frame_, detail});
 }
 
+void Analyzer::warn_count(const std::string& kind, uint64_t count, const std::string& detail) {
+  warnings_.add(Warning{kind, count, 0, frame_, detail});
+}
+
 std::vector<Warning> Analyzer::warnings() const {
   std::vector<Warning> all = warnings_.list();
   const gearjobs::Warnings& w = engine_.warnings();
@@ -42,6 +46,7 @@ std::vector<Warning> Analyzer::warnings() const {
 // Frames
 
 void Analyzer::on_frame(int dlt, const uint8_t* data, uint32_t caplen, uint32_t wirelen, int64_t ts_ns) {
+  if (clock_) clock_(ts_ns);
   ++frame_;
   ++totals_.frames;
   if (totals_.first_ns == kNoTime) totals_.first_ns = ts_ns;
@@ -78,6 +83,7 @@ void Analyzer::on_frame(int dlt, const uint8_t* data, uint32_t caplen, uint32_t 
 }
 
 void Analyzer::on_segment(const TcpSegment& s) {
+  if (clock_) clock_(s.ts_ns);
   if (s.frame == 0) {
     TcpSegment t = s;
     t.frame = ++frame_;
@@ -127,6 +133,7 @@ void Analyzer::on_gearman(Conn& c) {
 }
 
 void Analyzer::on_closed(Conn& c) {
+  stats_.on_closed(c.peer);
   engine_.close_conn(c.engine, now_);
   c.engine = gearjobs::ConnRef{};
 }

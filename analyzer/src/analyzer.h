@@ -44,6 +44,13 @@ class Analyzer final : ConnectionEvents {
 
   // Called with every job as it is closed (its facts final), e.g. to write --jobs.
   void set_job_sink(std::function<void(const JobRecord&)> sink) { stats_.set_record_sink(std::move(sink)); }
+  // Sees submits, assignments and job ends as they happen (interval statistics, intervals.h).
+  void set_observer(StatsObserver* o) { stats_.set_observer(o); }
+  // Called with each frame's time before the frame is read (interval boundaries, intervals.h).
+  void set_clock(std::function<void(int64_t)> clock) { clock_ = std::move(clock); }
+  // Time went on without a packet (live capture, from the wall clock): jobs lingering past their
+  // time are closed.
+  void advance(int64_t now) { engine_.advance(now); }
 
   // One captured frame; numbers frames 1, 2, ... across calls.
   void on_frame(int dlt, const uint8_t* data, uint32_t caplen, uint32_t wirelen, int64_t ts_ns);
@@ -51,6 +58,8 @@ class Analyzer final : ConnectionEvents {
   void on_segment(const TcpSegment& s);
   // Something outside the TCP pipeline went wrong (e.g. a file cut off): kept as a warning.
   void warn(const std::string& kind, const std::string& detail, uint64_t frame = 0);
+  // ... counted `count` times (e.g. packets the kernel dropped).
+  void warn_count(const std::string& kind, uint64_t count, const std::string& detail);
   // End of the capture: flush streams, close jobs still open (incomplete).
   void finish();
 
@@ -62,6 +71,8 @@ class Analyzer final : ConnectionEvents {
   const TextCounts& error_codes() const { return stats_.error_codes(); }
   std::vector<Warning> warnings() const;  // the analyzer's and the engine's
   std::vector<JobRecord> slowest() const { return stats_.slowest(); }
+  JobRecord record(const gearjobs::Job& j) const { return stats_.record(j); }
+  int32_t worker_of_conn(uint64_t serial) const { return stats_.worker_of_conn(serial); }
   uint64_t frame() const { return frame_; }
   const gearjobs::Engine& engine() const { return engine_; }
 
@@ -85,6 +96,7 @@ class Analyzer final : ConnectionEvents {
   uint64_t frame_ = 0;
   int64_t now_ = 0;
   TcpSegment seg_;  // scratch for on_frame
+  std::function<void(int64_t)> clock_;
 };
 
 }  // namespace gan

@@ -92,6 +92,7 @@ int32_t Statistics::worker_of(Peer& p, int64_t now) {
     WorkerStats& w = workers_[p.worker];
     ++w.connections;
     w.address = endpoint_string(p.endpoint);
+    if (observer_) observer_->on_worker_connection(p.worker, +1);
   }
   WorkerStats& w = workers_[p.worker];
   if (w.first_ns == kNoTime || now < w.first_ns) w.first_ns = now;
@@ -158,6 +159,7 @@ void Statistics::on_pdu(Peer& p, bool to_server, uint32_t type, const gearproto:
   switch (e.event) {
     case Event::Submitted:
       ++clients_[client_of(p)].submits;
+      if (observer_) observer_->on_submitted(engine_.functions().intern(a.get(Arg::Function).value_or(Bytes())), now);
       break;
     case Event::Refused:
       ++totals_.submit_errors;
@@ -199,8 +201,10 @@ void Statistics::on_pdu(Peer& p, bool to_server, uint32_t type, const gearproto:
   } else if (type == NOOP) {  // only workers are woken
     ++workers_[worker_of(p, now)].wakes;
   } else if (e.event == Event::Assigned || e.event == Event::Reassigned) {
-    worker_of(p, now);
+    const int32_t w = worker_of(p, now);
+    if (observer_ && e.job) observer_->on_assigned(*e.job, w, now);
   }
+  if (observer_ && e.event == Event::WorkerEnded && e.job) observer_->on_worker_ended(*e.job, now);
 }
 
 void Statistics::on_admin_reply(const gearproto::AdminReplyLine& line) {
@@ -215,7 +219,22 @@ void Statistics::on_admin_reply(const gearproto::AdminReplyLine& line) {
 // ---------------------------------------------------------------------------------------------
 // Per job
 
-JobRecord Statistics::record(const Job& j) {
+void Statistics::on_closed(const Peer& p) {
+  if (!observer_ || p.worker < 0) return;
+  int32_t w = p.worker;
+  while (workers_[w].merged_into >= 0) w = workers_[w].merged_into;
+  observer_->on_worker_connection(w, -1);
+}
+
+int32_t Statistics::worker_of_conn(uint64_t serial) const {
+  Peer* p = serial ? peers_.peer(serial) : nullptr;
+  if (!p || p->worker < 0) return -1;
+  int32_t w = p->worker;
+  while (workers_[w].merged_into >= 0) w = workers_[w].merged_into;
+  return w;
+}
+
+JobRecord Statistics::record(const Job& j) const {
   JobRecord r;
   r.server = j.server < servers_.size() ? servers_[j.server].endpoint : std::string();
   r.handle = j.handle;
@@ -310,6 +329,7 @@ void Statistics::on_job_closed(const Job& j) {
   }
 
   if (record_sink_) record_sink_(record(j));
+  if (observer_) observer_->on_job_closed(j, engine_.now());
   const int64_t s = slowness(j);
   if (top_n_ > 0 && s != kNoTime) {
     auto cmp = [](const JobRecord& a, const JobRecord& b) { return slower(a, b); };  // min-heap
@@ -325,7 +345,7 @@ void Statistics::on_job_closed(const Job& j) {
 }
 
 void Statistics::on_job_lost(const Job& j, uint64_t worker_conn) {
-  (void)j;
+  if (observer_) observer_->on_job_lost(j, engine_.now());
   Peer* p = peers_.peer(worker_conn);
   if (!p || p->worker < 0) return;
   int32_t wi = p->worker;

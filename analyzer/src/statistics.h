@@ -99,11 +99,28 @@ class PeerDirectory {
   ~PeerDirectory() = default;
 };
 
+// Sees what the statistics see, as it happens, for statistics kept over time (intervals.h).
+// Workers are indices into Statistics::workers() (never a merged entry).
+class StatsObserver {
+ public:
+  virtual void on_submitted(gearjobs::FunctionId f, int64_t t) = 0;      // a SUBMIT_JOB* packet
+  virtual void on_assigned(const gearjobs::Job& j, int32_t worker, int64_t t) = 0;  // JOB_ASSIGN*
+  virtual void on_worker_ended(const gearjobs::Job& j, int64_t t) = 0;  // the worker's terminal
+  virtual void on_job_lost(const gearjobs::Job& j, int64_t t) = 0;      // its worker went away
+  virtual void on_job_closed(const gearjobs::Job& j, int64_t t) = 0;    // final: t is the engine's now
+  // A connection of `worker` opened (+1: it first acted as a worker) or closed (-1).
+  virtual void on_worker_connection(int32_t worker, int delta) = 0;
+
+ protected:
+  ~StatsObserver() = default;
+};
+
 class Statistics final : public gearjobs::JobSink {
  public:
   Statistics(gearjobs::Engine& engine, Totals& totals, PeerDirectory& peers, size_t top);
 
   void set_record_sink(std::function<void(const JobRecord&)> sink) { record_sink_ = std::move(sink); }
+  void set_observer(StatsObserver* o) { observer_ = o; }
 
   uint32_t add_server(const std::string& endpoint);  // returns its number
   ServerStats& server(uint32_t i) { return servers_[i]; }
@@ -112,6 +129,8 @@ class Statistics final : public gearjobs::JobSink {
   void on_pdu(Peer& p, bool to_server, uint32_t type, const gearproto::Arguments& a, const gearjobs::Effect& e,
               int64_t now);
   void on_admin_reply(const gearproto::AdminReplyLine& line);
+  // The connection is gone (FIN/RST, dropped, or the capture ended).
+  void on_closed(const Peer& p);
 
   // gearjobs::JobSink
   void on_job_closed(const gearjobs::Job& j) override;
@@ -123,7 +142,9 @@ class Statistics final : public gearjobs::JobSink {
   const std::vector<ServerStats>& servers() const { return servers_; }
   const TextCounts& error_codes() const { return error_codes_; }  // ERROR packets from servers, by code
   std::vector<JobRecord> slowest() const;  // slowest first
-  JobRecord record(const gearjobs::Job& j);
+  JobRecord record(const gearjobs::Job& j) const;
+  // The worker entry of a connection (merged entries resolved), or -1 when it never worked.
+  int32_t worker_of_conn(uint64_t serial) const;
 
  private:
   FunctionStats& function(gearjobs::FunctionId id);
@@ -137,6 +158,7 @@ class Statistics final : public gearjobs::JobSink {
   PeerDirectory& peers_;
   size_t top_n_;
   std::function<void(const JobRecord&)> record_sink_;
+  StatsObserver* observer_ = nullptr;
   std::vector<FunctionStats> functions_;  // by FunctionId (empty entries for ids not seen yet)
   std::vector<WorkerStats> workers_;
   std::unordered_map<std::string, int32_t> worker_by_id_;

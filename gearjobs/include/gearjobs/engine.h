@@ -119,6 +119,14 @@ class Engine {
   void for_each_job_in_table(F f) const {
     for (Job* j = oldest_; j; j = j->newer) f(*j);
   }
+  // The first job in the table, by first sight, for which `pred` is true (or null); from `from`
+  // on when given (a job still in the table: Open or Done).
+  template <typename P>
+  const Job* first_job_in_table(P pred, const Job* from = nullptr) const {
+    for (const Job* j = from ? from : oldest_; j; j = j->newer)
+      if (pred(*j)) return j;
+    return nullptr;
+  }
 
   const FunctionTable& functions() const { return functions_; }
   FunctionTable& functions() { return functions_; }

@@ -74,6 +74,10 @@ struct Job {
   Time queue_ns() const { return span(t_created, t_assign_first); }
   Time run_ns() const { return span(t_assign, t_worker_done); }
   Time total_ns() const { return span(t_client_submit, t_client_done); }
+  // What it counts as in the engine's FunctionGauge: open and no worker holds it (queued), open
+  // and assigned (running), or neither (ended, lingering, closed).
+  bool queued() const { return gauge_phase == 1; }
+  bool running() const { return gauge_phase == 2; }
 
   // ---- the engine's bookkeeping (front ends do not touch) ----------------------------------
   Time t_client_submit = kNoTime;   // the first foreground submit (total time starts here)
