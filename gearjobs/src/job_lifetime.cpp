@@ -185,33 +185,31 @@ void Engine::expire() {
   }
 }
 
-void Engine::close(Job* j, bool early) {
-  (void)early;
+// Out of the table, its lists and the unique-ID index, into its final state; the object is reused
+// afterwards unless the engine keeps its jobs.
+void Engine::take_out(Job* j, JobState final_state) {
   unlink_awaiting(j);
-  // A tentative job still in the table at its close was real: no JOB_NOT_FOUND came.
-  j->tentative = false;
   unindex_unique(j);
   table_.erase(j->key);
   (j->older ? j->older->newer : oldest_) = j->newer;
   (j->newer ? j->newer->older : newest_) = j->older;
   j->older = j->newer = nullptr;
   --in_table_;
-  j->state = JobState::Closed;
+  j->state = final_state;
   regauge(j);
+}
+
+void Engine::close(Job* j, bool early) {
+  (void)early;
+  // A tentative job still in the table at its close was real: no JOB_NOT_FOUND came.
+  j->tentative = false;
+  take_out(j, JobState::Closed);
   if (sink_) sink_->on_job_closed(*j);
   if (!opt_.keep_jobs) free_jobs_.push_back(j);
 }
 
 void Engine::void_job(Job* j) {
-  unlink_awaiting(j);
-  unindex_unique(j);
-  table_.erase(j->key);
-  (j->older ? j->older->newer : oldest_) = j->newer;
-  (j->newer ? j->newer->older : newest_) = j->older;
-  j->older = j->newer = nullptr;
-  --in_table_;
-  j->state = JobState::Void;
-  regauge(j);
+  take_out(j, JobState::Void);
   if (!opt_.keep_jobs) free_jobs_.push_back(j);
 }
 

@@ -170,6 +170,7 @@ class Engine {
   // Lifetime (job_lifetime.cpp)
   void expire();
   void reevaluate(Job* j);
+  void take_out(Job* j, JobState final_state);
   void close(Job* j, bool early = false);
   void void_job(Job* j);
   void release_awaiting(uint32_t server);
