@@ -34,6 +34,9 @@
 # Needs: cc and libpcap-dev (the bare read loop), python3, tshark, editcap; root for making the
 # real capture. Steps whose tool is not built (the analyzer, the plugin) say "skipped".
 # ANALYZE_ARGS: extra arguments for gearman-analyze in the timed runs (default --no-progress).
+# GEN_ARGS: extra options for gearman-gen, e.g. GEN_ARGS='--assign-before-created 0.05
+# --end-before-created 0.03 --worker-deaths 20' (docs/generator.md). Captures kept with --keep
+# were made with the GEN_ARGS of their run: remove them when changing it.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 quick=0 jobs="" ljobs="" ldir="" tjobs="" sjobs="" runs="" truns=3 keep=0 skip_tshark=0 skip_load=0
@@ -124,12 +127,13 @@ read -r -a aargs <<< "${ANALYZE_ARGS:-}"
 threads_flag=(); [ $have_analyzer = 1 ] && "$analyzer" --help 2>&1 | grep -q -- '--threads' && threads_flag=(--threads)
 # Two threads named: --threads auto would take one on a machine the benchmark itself just kept busy.
 two=(); [ ${#threads_flag[@]} -gt 0 ] && two=(--threads 2)
+read -r -a gargs <<< "${GEN_ARGS:-}"
 
 # --- captures -----------------------------------------------------------------------------------
 capture() {  # JOBS -> path; same seed, clients, workers and rate: only the length changes
   local n=$1 f=$dir/gen-$1.pcap
   if [ ! -s "$f" ] || [ ! -s "$dir/gen-$n.json" ]; then
-    "$gen" -q --seed 1 --jobs "$n" --clients 16 --workers 32 --out "$f" --truth "$dir/gen-$n.json"
+    "$gen" -q --seed 1 --jobs "$n" --clients 16 --workers 32 "${gargs[@]}" --out "$f" --truth "$dir/gen-$n.json"
     chmod 0644 "$f" "$dir/gen-$n.json"
   fi
   echo "$f"

@@ -21,13 +21,17 @@ _gearman_analyze() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
   local opts="-r --read-file -p --port -f --format --jobs --jobs-format -q --quiet --top
               --max-open-jobs --max-connections --max-message-size --no-heuristic --no-progress
-              --threads -v --version -h --help"
+              -i --interface --duration --interval -w --write --heuristic --threads
+              -v --version -h --help"
   case $prev in
     -f|--format) mapfile -t COMPREPLY < <(compgen -W "text json csv" -- "$cur"); return ;;
     --jobs-format) mapfile -t COMPREPLY < <(compgen -W "auto csv jsonl" -- "$cur"); return ;;
     -p|--port) mapfile -t COMPREPLY < <(compgen -W "4730 7003" -- "$cur"); return ;;
     --threads) mapfile -t COMPREPLY < <(compgen -W "auto 1 2" -- "$cur"); return ;;
-    --top|--max-open-jobs|--max-connections|--max-message-size) COMPREPLY=(); return ;;
+    --top|--max-open-jobs|--max-connections|--max-message-size|--duration|--interval) COMPREPLY=(); return ;;
+    -i|--interface)
+      mapfile -t COMPREPLY < <(compgen -W "$(ls /sys/class/net 2>/dev/null) any" -- "$cur"); return ;;
+    -w|--write) compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
     --jobs) compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
     -r|--read-file) _gearman_analyze_files "$cur"; return ;;
   esac

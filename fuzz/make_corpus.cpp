@@ -1,11 +1,12 @@
 // Seeds the fuzzers' corpora from the real captures: each TCP direction's bytes, each PDU alone,
-// and the admin text of each connection.
+// and the admin text of each connection. fuzz_engine's seeds are scripts (engine_seeds.cpp).
 #include <sys/stat.h>
 
 #include <cstdio>
 #include <fstream>
 #include <string>
 
+#include "engine_seeds.h"
 #include "gearproto/stream_decoder.h"
 #include "manifest.h"
 #include "pcap_streams.h"
@@ -43,7 +44,8 @@ int main(int argc, char** argv) {
   }
   const std::string root = argv[1];
   mkdir(root.c_str(), 0755);
-  for (const char* t : {"framer", "arguments", "admin", "stream"}) mkdir((root + "/" + t).c_str(), 0755);
+  for (const char* t : {"framer", "arguments", "admin", "stream", "engine"}) mkdir((root + "/" + t).c_str(), 0755);
+  for (const std::string& seed : enginefuzz::seed_scripts()) write_file(root + "/engine", seed);
   for (const auto& c : testsupport::bundled_captures()) {
     const uint16_t port = c.manifest.at("server").at("port").get<uint16_t>();
     for (const auto& conn : testsupport::read_tcp_connections(c.pcap_path, port)) {

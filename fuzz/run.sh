@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Long fuzzing runs of the decoder targets, one after another, seeded from the real captures.
+# Long fuzzing runs of the targets, one after another, seeded from the real captures (fuzz_engine:
+# from the scripts of engine_seeds.cpp).
 #   bash fuzz/run.sh [SECONDS_PER_TARGET] [TARGET ...]     (default 600 s, all targets)
 #   RUNS=10500000 bash fuzz/run.sh 7200 admin              (stop a target after RUNS executions)
 # Each target runs from a copy of its binary, so rebuilding build-san meanwhile is safe; its
@@ -10,7 +11,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(framer arguments admin stream analyzer)
+[ ${#targets[@]} -gt 0 ] || targets=(framer arguments admin stream analyzer engine)
 
 CC=clang CXX=clang++ cmake -S . -B build-san -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DGEARWIRE_SANITIZE=ON -DGEARWIRE_FUZZ=ON >/dev/null

@@ -59,6 +59,8 @@ extern int hf_arg[gearproto::kArgKindCount];
 extern int hf_arg_raw;
 extern int hf_percent;
 extern int hf_garbage;
+extern int hf_segments, hf_segment, hf_segment_count, hf_reassembled_in, hf_reassembled_length;
+extern int hf_segment_data, hf_seen_before;
 
 extern int hf_text_line;
 extern int hf_mgr_cmd;
@@ -80,13 +82,14 @@ extern int hf_job_submit_in, hf_job_created_in, hf_job_assigned_in;
 extern int hf_job_end_in, hf_job_result_in;
 extern int hf_job_queue_time, hf_job_run_time, hf_job_total_time;
 
-extern gint ett_gearman, ett_pdu, ett_header, ett_args, ett_job, ett_row;
+extern gint ett_gearman, ett_pdu, ett_header, ett_args, ett_job, ett_row, ett_segments;
 
 extern expert_field ei_missing_args, ei_unexpected_data, ei_handle_too_long, ei_bad_number,
     ei_empty_required, ei_unknown_type, ei_magic_not_allowed, ei_bad_magic, ei_oversize,
     ei_line_too_long, ei_error_packet, ei_work_fail, ei_work_exception, ei_work_warning,
     ei_admin_err, ei_admin_unknown, ei_admin_bad_args, ei_admin_malformed, ei_no_request,
-    ei_job_incomplete, ei_resync, ei_truncated, ei_missing_last_separator, ei_unusual_number;
+    ei_job_incomplete, ei_resync, ei_truncated, ei_missing_last_separator, ei_unusual_number,
+    ei_message_lost, ei_seen_before;
 
 // ---------------------------------------------------------------------------------------------
 // State: per conversation (file scope), per PDU (p_add_proto_data), per job (file-scope map).
@@ -113,11 +116,14 @@ struct PduData {
   guint32 request_type;
 };
 
+struct StreamState;  // reassembly.cpp: both directions' reassembly
+
 struct ConvData {
   address server_addr;
   guint32 server_port;
   bool server_known;
   guint32 engine_conn;     // the engine's connection slot (+1; 0: not opened yet)
+  StreamState* stream;     // created on the first data handed over by TCP
 };
 
 // Tap record, one per PDU.
@@ -164,6 +170,7 @@ const char* job_function_name(const Job* j);
 const Job* find_job(const ConvData* cd, packet_info* pinfo, Bytes handle);
 void track_binary(ConvData* cd, packet_info* pinfo, PduData* pd, const gearproto::Header& h,
                   const gearproto::Arguments& args, bool from_client_side);
+void track_lost_bytes(ConvData* cd, packet_info* pinfo);
 void track_admin_command(ConvData* cd, packet_info* pinfo, PduData* pd, const gearproto::AdminRequest& r);
 void track_admin_reply(ConvData* cd, packet_info* pinfo, PduData* pd, Bytes line, gearproto::AdminReplyLine& out);
 void add_links(proto_tree* tree, packet_info* pinfo, tvbuff_t* tvb, const PduData* pd, proto_item* pdu_item);

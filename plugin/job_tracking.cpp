@@ -124,6 +124,11 @@ void track_binary(ConvData* cd, packet_info* pinfo, PduData* pd, const gearproto
   pd->job_result_here = e.job_result_here;
 }
 
+void track_lost_bytes(ConvData* cd, packet_info* pinfo) {
+  if (!engine || !cd->server_known) return;
+  engine->lost_bytes(conn_of(cd, pinfo), pinfo->num);
+}
+
 void track_admin_command(ConvData* cd, packet_info* pinfo, PduData* pd, const gearproto::AdminRequest& r) {
   if (!engine) return;
   engine->on_admin_command(conn_of(cd, pinfo), r, pinfo->num, ns_of(pinfo->abs_ts), reinterpret_cast<uintptr_t>(pd));

@@ -43,6 +43,8 @@ int hf_arg[gearproto::kArgKindCount];
 int hf_arg_raw = -1;
 int hf_percent = -1;
 int hf_garbage = -1;
+int hf_segments = -1, hf_segment = -1, hf_segment_count = -1, hf_reassembled_in = -1, hf_reassembled_length = -1;
+int hf_segment_data = -1, hf_seen_before = -1;
 
 int hf_text_line = -1;
 int hf_mgr_cmd = -1;
@@ -64,7 +66,7 @@ int hf_job_submit_in = -1, hf_job_created_in = -1, hf_job_assigned_in = -1;
 int hf_job_end_in = -1, hf_job_result_in = -1;
 int hf_job_queue_time = -1, hf_job_run_time = -1, hf_job_total_time = -1;
 
-gint ett_gearman = -1, ett_pdu = -1, ett_header = -1, ett_args = -1, ett_job = -1, ett_row = -1;
+gint ett_gearman = -1, ett_pdu = -1, ett_header = -1, ett_args = -1, ett_job = -1, ett_row = -1, ett_segments = -1;
 
 expert_field ei_missing_args = EI_INIT, ei_unexpected_data = EI_INIT, ei_handle_too_long = EI_INIT,
              ei_bad_number = EI_INIT, ei_empty_required = EI_INIT, ei_unknown_type = EI_INIT,
@@ -73,7 +75,8 @@ expert_field ei_missing_args = EI_INIT, ei_unexpected_data = EI_INIT, ei_handle_
              ei_work_exception = EI_INIT, ei_work_warning = EI_INIT, ei_admin_err = EI_INIT,
              ei_admin_unknown = EI_INIT, ei_admin_bad_args = EI_INIT, ei_admin_malformed = EI_INIT,
              ei_no_request = EI_INIT, ei_job_incomplete = EI_INIT, ei_resync = EI_INIT,
-             ei_truncated = EI_INIT, ei_missing_last_separator = EI_INIT, ei_unusual_number = EI_INIT;
+             ei_truncated = EI_INIT, ei_missing_last_separator = EI_INIT, ei_unusual_number = EI_INIT,
+             ei_message_lost = EI_INIT, ei_seen_before = EI_INIT;
 
 namespace {
 
@@ -138,6 +141,14 @@ void proto_register_gearman_plugin() {
     HF(&hf_arg_raw, "Number as sent", "gearman.arg.invalid_number", FT_STRING, BASE_NONE, nullptr, "A numeric argument that is not a plain decimal number, as text"),
     HF(&hf_percent, "Progress (%)", "gearman.status.percent", FT_DOUBLE, BASE_NONE, nullptr, "100 * numerator / denominator (WORK_STATUS, STATUS_RES)"),
     HF(&hf_garbage, "Skipped bytes", "gearman.garbage", FT_BYTES, BASE_NONE, nullptr, "Bytes that are not Gearman, skipped to resynchronise"),
+    // Messages over several TCP segments (reassembly.h), named as TCP's own reassembly fields.
+    HF(&hf_segments, "Message segments", "gearman.segments", FT_NONE, BASE_NONE, nullptr, "The TCP segments this message was reassembled from"),
+    HF(&hf_segment, "Segment", "gearman.segment", FT_FRAMENUM, BASE_NONE, nullptr, "A frame with part of this message"),
+    HF(&hf_segment_count, "Segment count", "gearman.segment.count", FT_UINT32, BASE_DEC, nullptr, nullptr),
+    HF(&hf_reassembled_length, "Reassembled length", "gearman.reassembled.length", FT_UINT32, BASE_DEC, nullptr, "Bytes of the reassembled message"),
+    HF(&hf_reassembled_in, "Reassembled in", "gearman.reassembled_in", FT_FRAMENUM, BASE_NONE, nullptr, "The frame where the message this segment belongs to is complete and dissected"),
+    HF(&hf_segment_data, "Segment data", "gearman.segment.data", FT_BYTES, BASE_NONE, nullptr, "Part of a message that continues in a later segment"),
+    HF(&hf_seen_before, "Data seen before", "gearman.retransmitted_data", FT_BYTES, BASE_NONE, nullptr, "Bytes of the stream already dissected (a retransmission): skipped"),
     HF(&hf_text_line, "Text line", "gearman.admin.line", FT_STRING, BASE_NONE, nullptr, "An admin protocol line"),
     HF(&hf_mgr_cmd, "Management Command", "gearman.mgr_cmd", FT_STRING, BASE_NONE, nullptr, "Admin command (canonical name)"),
     HF(&hf_admin_arg, "Command argument", "gearman.admin.arg", FT_STRING, BASE_NONE, nullptr, nullptr),
@@ -189,7 +200,7 @@ void proto_register_gearman_plugin() {
   proto_register_field_array(proto_gearman, hf_fixed, array_length(hf_fixed));
   proto_register_field_array(proto_gearman, hf_args, static_cast<int>(gearproto::kArgKindCount));
 
-  static gint* ett[] = {&ett_gearman, &ett_pdu, &ett_header, &ett_args, &ett_job, &ett_row};
+  static gint* ett[] = {&ett_gearman, &ett_pdu, &ett_header, &ett_args, &ett_job, &ett_row, &ett_segments};
   proto_register_subtree_array(ett, array_length(ett));
 
   static ei_register_info ei[] = {
@@ -217,6 +228,8 @@ void proto_register_gearman_plugin() {
     {&ei_job_incomplete, {"gearman.expert.job_incomplete", PI_SEQUENCE, PI_NOTE, "Job never completed in this capture", EXPFILL}},
     {&ei_resync, {"gearman.expert.resync", PI_MALFORMED, PI_WARN, "Resynchronised after bytes that are not Gearman", EXPFILL}},
     {&ei_truncated, {"gearman.expert.truncated", PI_MALFORMED, PI_WARN, "Message cut short (desegmentation off or capture cut)", EXPFILL}},
+    {&ei_message_lost, {"gearman.expert.message_lost", PI_SEQUENCE, PI_WARN, "Bytes before this segment are missing from the capture: the unfinished message is lost", EXPFILL}},
+    {&ei_seen_before, {"gearman.expert.retransmitted_data", PI_SEQUENCE, PI_NOTE, "Data already dissected (a retransmission): skipped", EXPFILL}},
   };
   expert_module_t* em = expert_register_protocol(proto_gearman);
   expert_register_field_array(em, ei, array_length(ei));

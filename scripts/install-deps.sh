@@ -25,6 +25,8 @@ packages=(
   # The tunnel test: gearmand and the gearman CLI across real Linux tunnels in a network
   # namespace, captured with tcpdump.
   gearman-tools
+  # The live-capture test drives gearman-analyze's terminal screen in tmux.
+  tmux
 )
 
 sudo_cmd=()

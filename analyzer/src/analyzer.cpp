@@ -44,6 +44,10 @@ const std::vector<ServerStats>& Analyzer::servers() const {
   return merged_servers_;
 }
 
+void Analyzer::warn_count(const std::string& kind, uint64_t count, const std::string& detail) {
+  warnings_.add(Warning{kind, count, 0, frame_, detail});
+}
+
 std::vector<Warning> Analyzer::warnings() const {
   settle();
   std::vector<Warning> all = warnings_.list();
@@ -62,6 +66,7 @@ std::vector<Warning> Analyzer::warnings() const {
 // Frames
 
 void Analyzer::on_frame(int dlt, const uint8_t* data, uint32_t caplen, uint32_t wirelen, int64_t ts_ns) {
+  if (clocked_) handoff_.clock(ts_ns);
   ++frame_;
   ++totals_.frames;
   if (totals_.first_ns == kNoTime) totals_.first_ns = ts_ns;
@@ -98,6 +103,7 @@ void Analyzer::on_frame(int dlt, const uint8_t* data, uint32_t caplen, uint32_t 
 }
 
 void Analyzer::on_segment(const TcpSegment& s) {
+  if (clocked_) handoff_.clock(s.ts_ns);
   if (s.frame == 0) {
     TcpSegment t = s;
     t.frame = ++frame_;
@@ -169,7 +175,10 @@ void Analyzer::on_skip(Conn& c, int from, uint64_t len, gearproto::SkipReason r,
   (void)from;
   if (why == gearproto::FrameError::Oversize)
     warnings_.count("oversize_message", 0, "PDU headers whose length is over --max-message-size: not waited for, skipped as not Gearman (see resync)", frame_);
-  if (r == gearproto::SkipReason::Gap || r == gearproto::SkipReason::Truncated) handoff_.lost(c.slot, frame_);
+  // Lost or garbled bytes may have held requests or their answers: in-order pairing on this
+  // connection cannot be trusted across them (the plugin applies the same rule at garbage).
+  if (r == gearproto::SkipReason::Gap || r == gearproto::SkipReason::Truncated || r == gearproto::SkipReason::Garbage)
+    handoff_.lost(c.slot, frame_);
   switch (r) {
     case gearproto::SkipReason::Gap: warnings_.count("gap", len, "bytes missing from the capture (lost or not captured): decoding resynchronised after them", frame_); break;
     case gearproto::SkipReason::Garbage: warnings_.count("resync", len, "bytes that are not Gearman, skipped to the next plausible header", frame_); break;

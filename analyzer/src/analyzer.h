@@ -46,9 +46,24 @@ class Analyzer final : ConnectionEvents {
   Analyzer(const Analyzer&) = delete;
   Analyzer& operator=(const Analyzer&) = delete;
 
-  // Called with every job as it is closed (its facts final), e.g. to write --jobs. With
-  // Options::threads >= 2 it is called on the second thread.
+  // The hooks below are called on the job stage's thread: the second one with Options::threads
+  // >= 2. They see the stage in the single-threaded order; they may use stage() but not the
+  // accessors further down (which wait for the stage). Set them before the first frame.
+  // Called with every job as it is closed (its facts final), e.g. to write --jobs.
   void set_job_sink(std::function<void(const JobRecord&)> sink) { stage_.set_job_sink(std::move(sink)); }
+  // Sees submits, assignments and job ends as they happen (interval statistics, intervals.h).
+  void set_observer(StatsObserver* o) { stage_.set_observer(o); }
+  // Called with each frame's time before the frame is read (interval boundaries, intervals.h).
+  void set_clock(std::function<void(int64_t)> clock) {
+    clocked_ = bool(clock);
+    stage_.set_clock(std::move(clock));
+  }
+  // Time went on without a packet (live capture, from the wall clock): jobs lingering past their
+  // time are closed.
+  void advance(int64_t now) {
+    settle();
+    stage_.advance(now);
+  }
 
   // One captured frame; numbers frames 1, 2, ... across calls.
   void on_frame(int dlt, const uint8_t* data, uint32_t caplen, uint32_t wirelen, int64_t ts_ns);
@@ -56,6 +71,8 @@ class Analyzer final : ConnectionEvents {
   void on_segment(const TcpSegment& s);
   // Something outside the TCP pipeline went wrong (e.g. a file cut off): kept as a warning.
   void warn(const std::string& kind, const std::string& detail, uint64_t frame = 0);
+  // ... counted `count` times (e.g. packets the kernel dropped).
+  void warn_count(const std::string& kind, uint64_t count, const std::string& detail);
   // End of the capture: flush streams, close jobs still open (incomplete).
   void finish();
   // Returns once every frame given so far has been through the job engine (with two threads the
@@ -68,11 +85,17 @@ class Analyzer final : ConnectionEvents {
   const std::vector<WorkerStats>& workers() const { settle(); return stage_.statistics().workers(); }
   const std::vector<ClientStats>& clients() const { settle(); return stage_.statistics().clients(); }
   const std::vector<ServerStats>& servers() const;
+  const TextCounts& error_codes() const { settle(); return stage_.statistics().error_codes(); }
   std::vector<Warning> warnings() const;  // the analyzer's and the engine's
   std::vector<JobRecord> slowest() const { settle(); return stage_.statistics().slowest(); }
+  JobRecord record(const gearjobs::Job& j) const { settle(); return stage_.statistics().record(j); }
+  int32_t worker_of_conn(uint64_t serial) const { settle(); return stage_.statistics().worker_of_conn(serial); }
   uint64_t frame() const { return frame_; }
   const gearjobs::Engine& engine() const { settle(); return stage_.engine(); }
   bool threaded() const { return handoff_.threaded(); }
+  // The job stage itself, for the hooks above (on its thread), without waiting.
+  JobStage& stage() { return stage_; }
+  const JobStage& stage() const { return stage_; }
 
  private:
   // ConnectionEvents
@@ -97,6 +120,7 @@ class Analyzer final : ConnectionEvents {
   int64_t now_ = 0;
   TcpSegment seg_;  // scratch for on_frame
   gearproto::Arguments args_;  // scratch for on_pdu
+  bool clocked_ = false;       // set_clock was given a clock
   mutable JobStage stage_;
   mutable Handoff handoff_;  // after stage_: it stops before the stage goes
   mutable Totals merged_totals_;

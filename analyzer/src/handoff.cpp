@@ -8,7 +8,7 @@ namespace gan {
 
 namespace {
 
-enum class Kind : uint8_t { Open, Pdu, Line, Lost, Close, Forget };
+enum class Kind : uint8_t { Open, Pdu, Line, Lost, Close, Forget, Clock };
 
 // Every record starts with its size (a multiple of 8) and kind.
 struct Head {
@@ -221,6 +221,13 @@ void Handoff::close(Slot s, int64_t t) {
   std::memcpy(reserve(sizeof h), &h, sizeof h);
 }
 
+void Handoff::clock(int64_t t) {
+  if (!threaded()) return stage_.clock(t);
+  Head h = head(Kind::Clock, sizeof(Head), 0);
+  h.t = t;
+  std::memcpy(reserve(sizeof h), &h, sizeof h);
+}
+
 void Handoff::forget(Slot s) {
   if (!threaded()) return stage_.forget(s);
   Head h = head(Kind::Forget, sizeof(Head), s);
@@ -312,6 +319,7 @@ void Handoff::replay(const Batch& b) {
       case Kind::Lost: stage_.lost(h.slot, h.frame); break;
       case Kind::Close: stage_.close(h.slot, h.t); break;
       case Kind::Forget: stage_.forget(h.slot); break;
+      case Kind::Clock: stage_.clock(h.t); break;
     }
   }
 }

@@ -39,6 +39,8 @@ class Handoff {
   void lost(Slot s, uint64_t frame);
   void close(Slot s, int64_t t);
   void forget(Slot s);
+  // A frame's time, before the frame (JobStage::clock).
+  void clock(int64_t t);
 
   // Returns once the stage has processed every event handed over so far; until the next event,
   // its results may be read from this thread (e.g. for interval reports of a live capture).

@@ -13,6 +13,8 @@
 #include <cstring>
 #include <vector>
 
+#include "stop_signal.h"
+
 namespace gan {
 
 struct SourceState {
@@ -24,6 +26,7 @@ struct SourceState {
   std::vector<uint8_t> in;  // compressed bytes read, not yet decompressed
   size_t in_pos = 0, in_len = 0;
   bool eof = false;
+  bool stopped = false;  // SIGINT/SIGTERM while waiting for input: the end, not an error
   uint64_t consumed = 0;
   std::string error;
   // gzip, with ISA-L's inflate: about four times zlib's speed, so that decompressing is not what
@@ -55,7 +58,10 @@ struct SourceState {
       ssize_t n = ::read(fd, in.data(), in.size());
       if (n > 0) { in_len = size_t(n); consumed += uint64_t(n); return true; }
       if (n == 0) { eof = true; return false; }
-      if (errno == EINTR) continue;
+      if (errno == EINTR) {
+        if (stop_requested()) { eof = stopped = true; return false; }
+        continue;
+      }
       error = std::strerror(errno);
       return false;
     }
@@ -103,7 +109,7 @@ struct SourceState {
       if (z.avail_in == 0) {
         if (!fill()) {
           if (!error.empty()) return fail(error);
-          if (in_member) return fail("gzip: the compressed data is cut off (truncated file)");
+          if (in_member && !stopped) return fail("gzip: the compressed data is cut off (truncated file)");
           break;
         }
         z.next_in = in.data();
@@ -148,7 +154,7 @@ struct SourceState {
       if (zin.pos < zin.size) continue;
       if (!fill()) {
         if (!error.empty()) return fail(error);
-        if (z_hint != 0) return fail("zstd: the compressed data is cut off (truncated file)");
+        if (z_hint != 0 && !stopped) return fail("zstd: the compressed data is cut off (truncated file)");
         return 0;
       }
       zin = ZSTD_inBuffer{in.data(), in_len, 0};
@@ -202,7 +208,8 @@ bool open_source(const std::string& path, Source& out, std::string& err) {
   while (st->prefix_len < 4) {
     ssize_t n = ::read(st->fd, st->prefix + st->prefix_len, 4 - st->prefix_len);
     if (n > 0) { st->prefix_len += size_t(n); continue; }
-    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EINTR && !stop_requested()) continue;
+    if (n < 0 && errno == EINTR) break;  // stopped before anything came: an empty input
     if (n < 0) { err = name + ": " + std::strerror(errno); return false; }
     break;
   }

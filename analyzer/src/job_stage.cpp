@@ -33,6 +33,7 @@ void JobStage::open(const OpenEvent& e) {
 
 void JobStage::close(Slot s, int64_t t) {
   ConnInfo& c = info(s);
+  stats_.on_closed(c.peer);
   engine_.close_conn(c.engine, t);
   c.engine = gearjobs::ConnRef{};
 }

@@ -62,6 +62,8 @@ class JobStage final : PeerDirectory {
   JobStage& operator=(const JobStage&) = delete;
 
   void set_job_sink(std::function<void(const JobRecord&)> sink) { stats_.set_record_sink(std::move(sink)); }
+  void set_observer(StatsObserver* o) { stats_.set_observer(o); }
+  void set_clock(std::function<void(int64_t)> clock) { clock_ = std::move(clock); }
 
   void open(const OpenEvent& e);
   void pdu(const PduEvent& e);
@@ -72,12 +74,19 @@ class JobStage final : PeerDirectory {
   void close(Slot s, int64_t t);
   // The first stage forgot the connection: its statistics peer goes, the slot may be reused.
   void forget(Slot s);
+  // A frame's time, before the frame's events: handed to the clock (set_clock).
+  void clock(int64_t t) {
+    if (clock_) clock_(t);
+  }
+  // Time went on without a packet: jobs lingering past `now` are closed.
+  void advance(int64_t now) { engine_.advance(now); }
   // End of the capture: jobs still open are closed.
   void finish();
 
   const Statistics& statistics() const { return stats_; }
   const Totals& job_totals() const { return totals_; }  // the fields Statistics counts
   const gearjobs::Engine& engine() const { return engine_; }
+  gearjobs::Engine& engine() { return engine_; }
 
  private:
   struct ConnInfo {
@@ -93,6 +102,7 @@ class JobStage final : PeerDirectory {
   Statistics stats_;
   std::vector<std::unique_ptr<ConnInfo>> slots_;
   gearjobs::FlatMap<Peer> by_serial_;
+  std::function<void(int64_t)> clock_;
 };
 
 }  // namespace gan

@@ -13,8 +13,14 @@
 #include <vector>
 
 #include "analyzer.h"
+#include "interval_report.h"
+#include "intervals.h"
+#include "live.h"
+#include "live_capture.h"
+#include "open_work.h"
 #include "reader.h"
 #include "report.h"
+#include "stop_signal.h"
 
 #ifndef GEARMAN_ANALYZE_VERSION
 #define GEARMAN_ANALYZE_VERSION "unknown"
@@ -75,7 +81,8 @@ bool check_written(FILE* out, const char* name) {
 
 int main(int argc, char** argv) {
   CLI::App app{"Gearman job lifecycles and latency statistics from packet captures (pcap, pcapng; plain, gzip\n"
-               "or zstd). Several files are read as one continuous capture (a ring-buffer set); '-' reads stdin.",
+               "or zstd), or live from an interface (-i). Several files are read as one continuous capture (a\n"
+               "ring-buffer set); '-' reads stdin.",
                "gearman-analyze"};
   app.failure_message(failure_message);
   std::vector<std::string> pos_files, r_files;
@@ -88,6 +95,9 @@ int main(int argc, char** argv) {
   uint32_t max_message = gan::Options{}.limits.max_data_length;
   bool no_heuristic = false, no_progress = false, quiet = false;
   std::string threads = "auto";
+  std::string iface, save_path;
+  double duration = 0, interval = -1;
+  bool heuristic_live = false;
   auto* pos_opt = app.add_option("FILE", pos_files, "pcap or pcapng files, plain, gzip or zstd, in capture order "
                                                      "('-' for stdin)")
                      ->option_text("...");
@@ -126,11 +136,30 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(uint32_t(12), UINT32_MAX))
       ->option_text("BYTES");
   app.add_flag("--no-heuristic", no_heuristic, "only ports 4730 and --port, no plausibility test on other ports");
+  auto* i_opt = app.add_option("-i,--interface", iface,
+                               "capture live on IFACE (as tcpdump -i; needs root or CAP_NET_RAW) until --duration, "
+                               "SIGINT or SIGTERM, then write the report")
+                    ->option_text("IFACE");
+  app.add_option("--duration", duration, "live capture: stop after SECONDS")
+      ->check(CLI::PositiveNumber)
+      ->option_text("SECONDS")
+      ->needs(i_opt);
+  app.add_option("--interval", interval,
+                 "statistics per interval of SECONDS, at least 0.1 (default 1 in live capture, none for files; 0: none)")
+      ->check(CLI::NonNegativeNumber)
+      ->option_text("SECONDS");
+  app.add_option("-w,--write", save_path, "live capture: also save the captured packets to FILE (pcap)")
+      ->option_text("FILE")
+      ->needs(i_opt);
+  app.add_flag("--heuristic", heuristic_live,
+               "live capture: capture every port and find Gearman by the plausibility test (the default for "
+               "files); without it only ports 4730 and --port are captured")
+      ->needs(i_opt);
   app.add_flag("--no-progress", no_progress, "no progress bar on stderr");
   app.add_option("--threads", threads,
                  "1: everything on one thread; 2: the job engine and statistics on a second thread, beside "
                  "reading and decoding (the same report); auto (default): 2 when a second CPU is free (1-minute "
-                 "load average at most the CPU count minus 0.5)")
+                 "load average at most the CPU count minus 0.5); live capture (-i) always uses 1")
       ->check(CLI::IsMember({"auto", "1", "2"}))
       ->option_text("N");
   // -v as in tshark (where -V means verbose).
@@ -144,18 +173,28 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : kUsageOrWriteError;
   }
   std::vector<std::string> files = inputs_in_order(app, pos_opt, r_opt);
-  if (files.empty()) return usage_error(app, "no capture given (FILE, -r FILE, or '-' for stdin)");
+  const bool live = !iface.empty();
+  if (live && !files.empty()) return usage_error(app, "-i captures live: no capture file as well");
+  if (files.empty() && !live) return usage_error(app, "no capture given (FILE, -r FILE, '-' for stdin, or -i IFACE)");
   if (std::count(files.begin(), files.end(), "-") > 1) return usage_error(app, "stdin ('-') can be read only once");
   const bool jobs_to_stdout = jobs_path == "-";
 
   gan::Options opt;
   for (uint16_t p : ports) opt.ports.push_back(p);
-  opt.heuristic = !no_heuristic;
+  opt.heuristic = live ? heuristic_live && !no_heuristic : !no_heuristic;
   opt.top = top;
   opt.max_open_jobs = max_open_jobs;
   opt.max_connections = max_connections;
   opt.limits.max_data_length = max_message;
   opt.threads = threads == "auto" ? auto_threads() : unsigned(std::stoul(threads));
+  // Live capture reads the statistics while it runs (the screen, each interval): one thread, so
+  // they are never waited for. Its packet rate is a network's, not a disk's.
+  if (live) opt.threads = 1;
+
+  if (interval < 0) interval = live ? 1.0 : 0.0;
+  const int64_t interval_ns = int64_t(interval * 1e9 + 0.5);
+  // Intervals wait 1.5 s to be final, held in memory meanwhile: shorter ones would be many.
+  if (interval > 0 && interval_ns < 100000000) return usage_error(app, "--interval: at least 0.1 s (or 0: none)");
 
   gan::ReadResult check = gan::check_inputs(files);
   if (!check.ok) {
@@ -185,24 +224,74 @@ int main(int argc, char** argv) {
     });
   }
 
-  std::function<void(uint64_t, uint64_t)> progress;
-  bool tty = !no_progress && isatty(2);
-  bool drew = false;
-  if (tty) {
-    progress = [&drew](uint64_t done, uint64_t total) {
-      if (total < (64u << 20)) return;  // small inputs finish before a bar helps
-      std::fprintf(stderr, "\rreading %5.1f%% (%llu / %llu MiB)", 100.0 * double(done) / double(total),
-                   (unsigned long long)(done >> 20), (unsigned long long)(total >> 20));
-      drew = true;
-    };
+  // stdout carries one stream a program can read: with --jobs -, the records; the report then
+  // goes to stderr.
+  FILE* out = jobs_to_stdout ? stderr : stdout;
+  const char* out_name = jobs_to_stdout ? "stderr" : "stdout";
+  gan::ReportExtras extras;
+  gan::OpenWork open;
+  std::vector<gan::Interval> intervals;
+  if (live) {
+    gan::LiveConfig lc;
+    lc.iface = iface;
+    lc.filter = gan::LiveCapture::filter_for(opt.ports, opt.heuristic);
+    lc.save = save_path;
+    lc.format = format;
+    lc.duration_s = duration;
+    lc.interval_ns = interval_ns;
+    lc.top = top;
+    lc.out = out;
+    lc.screen = format == "text" && !quiet && isatty(fileno(out));
+    lc.quiet = quiet;
+    lc.color = std::getenv("NO_COLOR") == nullptr || !*std::getenv("NO_COLOR");
+    gan::LiveResult lr = gan::run_live(a, lc);
+    if (lr.exit_code >= 0) return lr.exit_code;
+    open = std::move(lr.open);
+    extras.live = std::move(lr.live);
+    extras.live_text = std::move(lr.live_text);
+    extras.json_line = format == "json";
+    extras.csv_header = !(format == "csv" && interval_ns > 0);  // written before the first interval
+  } else {
+    // Interval statistics for files: kept until the report.
+    std::unique_ptr<gan::IntervalStats> iv;
+    if (interval_ns > 0) {
+      iv = std::make_unique<gan::IntervalStats>(a, interval_ns, [&intervals](gan::Interval&& x) {
+        intervals.push_back(std::move(x));
+      });
+      a.set_observer(iv.get());
+      a.set_clock([&iv](int64_t t) { iv->on_time(t); });
+    }
+    // Ctrl-C while reading a pipe ends the input, not the program: the report is still written.
+    if (std::count(files.begin(), files.end(), "-")) gan::install_stop_handlers();
+    std::function<void(uint64_t, uint64_t)> progress;
+    bool tty = !no_progress && isatty(2);
+    bool drew = false;
+    if (tty) {
+      progress = [&drew](uint64_t done, uint64_t total) {
+        if (total < (64u << 20)) return;  // small inputs finish before a bar helps
+        std::fprintf(stderr, "\rreading %5.1f%% (%llu / %llu MiB)", 100.0 * double(done) / double(total),
+                     (unsigned long long)(done >> 20), (unsigned long long)(total >> 20));
+        drew = true;
+      };
+    }
+    gan::ReadResult r = gan::read_captures(files, a, progress);
+    if (drew) std::fprintf(stderr, "\r%60s\r", "");
+    if (!r.ok) {
+      std::fprintf(stderr, "gearman-analyze: %s\n", r.error.c_str());
+      return kInputError;
+    }
+    if (iv) iv->end_of_capture();
+    open = gan::collect_open_work(a, a.totals().last_ns, top, true);
+    a.finish();
+    if (iv) {
+      iv->flush();
+      extras.intervals = &intervals;
+      extras.interval_ns = interval_ns;
+      a.set_observer(nullptr);
+      a.set_clock({});
+    }
   }
-  gan::ReadResult r = gan::read_captures(files, a, progress);
-  if (drew) std::fprintf(stderr, "\r%60s\r", "");
-  if (!r.ok) {
-    std::fprintf(stderr, "gearman-analyze: %s\n", r.error.c_str());
-    return kInputError;
-  }
-  a.finish();
+  extras.open = &open;
   if (!jobs_path.empty()) {
     std::string err;
     if (!jw.close(err)) {
@@ -212,19 +301,8 @@ int main(int argc, char** argv) {
   }
   if (quiet) return 0;
 
-  // stdout carries one stream a program can read: with --jobs -, the records; the report then
-  // goes to stderr.
-  FILE* out = jobs_to_stdout ? stderr : stdout;
-  const char* out_name = jobs_to_stdout ? "stderr" : "stdout";
   errno = 0;
   gan::ReportInfo info{files, GEARMAN_ANALYZE_VERSION};
-  if (format == "json") {
-    std::string s = gan::json_report(a, info);
-    std::fwrite(s.data(), 1, s.size(), out);
-  } else if (format == "csv") {
-    gan::write_csv(out, a);
-  } else {
-    gan::write_text(out, a, info);
-  }
+  gan::write_report(out, format, a, info, extras);
   return check_written(out, out_name) ? 0 : kUsageOrWriteError;
 }

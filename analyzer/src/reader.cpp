@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "input.h"
+#include "stop_signal.h"
 
 namespace gan {
 
@@ -265,7 +266,12 @@ ReadResult read_captures(const std::vector<std::string>& files, Analyzer& a,
   for (const auto& f : files) {
     std::string err;
     Opened o;
-    if (!open_one(f, o, err)) { r.ok = false; r.error = err; return r; }
+    if (!open_one(f, o, err)) {
+      if (f == "-" && stop_requested()) break;  // stopped before stdin gave a capture header
+      r.ok = false;
+      r.error = err;
+      return r;
+    }
     pcap_t* p = o.p;
     int dlt = pcap_datalink(p);
     // Where reading is in the input, for the progress bar: compressed bytes consumed, or libpcap's
@@ -295,13 +301,14 @@ ReadResult read_captures(const std::vector<std::string>& files, Analyzer& a,
       }
     }
     rc = mapped_all ? PCAP_ERROR_BREAK : 0;
-    while (rc == 0 && (rc = pcap_next_ex(p, &h, &data)) == 1) {
+    while (rc == 0 && !stop_requested() && (rc = pcap_next_ex(p, &h, &data)) == 1) {
       rc = 0;
       int64_t ts = int64_t(h->ts.tv_sec) * 1000000000 + int64_t(h->ts.tv_usec);  // tv_usec holds ns
       a.on_frame(dlt, data, h->caplen, h->len, ts);
       if (progress && (++n & 0xffff) == 0) progress(before + position(), total);
     }
-    if (rc == -1) {
+    // Stopped (SIGINT while reading stdin): a record cut off by the stop is not an error.
+    if (rc == -1 && !stop_requested()) {
       std::string why = o.src.error().empty() ? std::string(pcap_geterr(p)) : o.src.error();
       a.warn("capture_read_error", (f == "-" ? std::string("stdin") : f) + ": " + why +
                                        " (the report covers what was read before)", a.frame());
@@ -311,6 +318,7 @@ ReadResult read_captures(const std::vector<std::string>& files, Analyzer& a,
       if (stat(f.c_str(), &st) == 0) before += uint64_t(st.st_size);
     }
     pcap_close(p);
+    if (stop_requested()) break;
   }
   if (progress) progress(total, total);
   return r;

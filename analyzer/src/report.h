@@ -15,13 +15,17 @@ struct ReportInfo {
   std::string version;
 };
 
-void write_text(FILE* out, const Analyzer& a, const ReportInfo& info);
-std::string json_report(const Analyzer& a, const ReportInfo& info);  // pretty, ends with '\n'
-void write_csv(FILE* out, const Analyzer& a);
+// The functions a report lists (jobs, or admin queue-depth samples), by name.
+std::vector<const FunctionStats*> reported_functions(const Analyzer& a);
+
+void write_text(FILE* out, const Analyzer& a, const ReportInfo& info);  // report_text.cpp
+std::string json_report(const Analyzer& a, const ReportInfo& info);  // report_json.cpp; pretty, ends with '\n'
+void write_csv(FILE* out, const Analyzer& a);  // report_csv.cpp
 
 // Seconds since the epoch with 9 decimals from nanoseconds; "" for kNoTime.
 std::string format_time(int64_t ns);
 
+// job_writer.cpp
 class JobWriter {
  public:
   enum class Format { ByName, Csv, JsonLines };

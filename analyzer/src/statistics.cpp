@@ -26,6 +26,27 @@ namespace {
 bool slower(const JobRecord& a, const JobRecord& b) { return slowness(a) > slowness(b); }
 }  // namespace
 
+void TextCounts::add(gearproto::Bytes text) {
+  if (text.size() > kMaxText) text = text.substr(0, kMaxText);
+  for (auto& c : counts) {
+    if (c.first == text) { ++c.second; return; }
+  }
+  if (counts.size() < kMaxDistinct) {
+    counts.emplace_back(std::string(text), 1);
+    return;
+  }
+  for (auto& c : counts) {  // full: the rest is "(other)", kept last
+    if (c.first == "(other)") { ++c.second; return; }
+  }
+  counts.back() = {"(other)", counts.back().second + 1};
+}
+
+std::vector<std::pair<std::string, uint64_t>> TextCounts::sorted() const {
+  auto v = counts;
+  std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  return v;
+}
+
 Statistics::Statistics(gearjobs::Engine& engine, Totals& totals, PeerDirectory& peers, size_t top)
     : engine_(engine), totals_(totals), peers_(peers), top_n_(top) {}
 
@@ -71,6 +92,7 @@ int32_t Statistics::worker_of(Peer& p, int64_t now) {
     WorkerStats& w = workers_[p.worker];
     ++w.connections;
     w.address = endpoint_string(p.endpoint);
+    if (observer_) observer_->on_worker_connection(p.worker, +1);
   }
   WorkerStats& w = workers_[p.worker];
   if (w.first_ns == kNoTime || now < w.first_ns) w.first_ns = now;
@@ -137,6 +159,7 @@ void Statistics::on_pdu(Peer& p, bool to_server, uint32_t type, const gearproto:
   switch (e.event) {
     case Event::Submitted:
       ++clients_[client_of(p)].submits;
+      if (observer_) observer_->on_submitted(engine_.functions().intern(a.get(Arg::Function).value_or(Bytes())), now);
       break;
     case Event::Refused:
       ++totals_.submit_errors;
@@ -145,9 +168,13 @@ void Statistics::on_pdu(Peer& p, bool to_server, uint32_t type, const gearproto:
     case Event::StatusQuery:
       ++totals_.status_queries;
       break;
+    case Event::WorkerEnded:
+      if (type == WORK_EXCEPTION && e.job) function(e.job->function).exceptions.add(a.get(Arg::Payload).value_or(Bytes()));
+      break;
     default:
       break;
   }
+  if (type == ERROR && !to_server) error_codes_.add(a.get(Arg::ErrorCode).value_or(Bytes()));
   if (to_server) {
     switch (type) {
       case CAN_DO: case CAN_DO_TIMEOUT: {
@@ -174,8 +201,10 @@ void Statistics::on_pdu(Peer& p, bool to_server, uint32_t type, const gearproto:
   } else if (type == NOOP) {  // only workers are woken
     ++workers_[worker_of(p, now)].wakes;
   } else if (e.event == Event::Assigned || e.event == Event::Reassigned) {
-    worker_of(p, now);
+    const int32_t w = worker_of(p, now);
+    if (observer_ && e.job) observer_->on_assigned(*e.job, w, now);
   }
+  if (observer_ && e.event == Event::WorkerEnded && e.job) observer_->on_worker_ended(*e.job, now);
 }
 
 void Statistics::on_admin_reply(const gearproto::AdminReplyLine& line) {
@@ -190,7 +219,22 @@ void Statistics::on_admin_reply(const gearproto::AdminReplyLine& line) {
 // ---------------------------------------------------------------------------------------------
 // Per job
 
-JobRecord Statistics::record(const Job& j) {
+void Statistics::on_closed(const Peer& p) {
+  if (!observer_ || p.worker < 0) return;
+  int32_t w = p.worker;
+  while (workers_[w].merged_into >= 0) w = workers_[w].merged_into;
+  observer_->on_worker_connection(w, -1);
+}
+
+int32_t Statistics::worker_of_conn(uint64_t serial) const {
+  Peer* p = serial ? peers_.peer(serial) : nullptr;
+  if (!p || p->worker < 0) return -1;
+  int32_t w = p->worker;
+  while (workers_[w].merged_into >= 0) w = workers_[w].merged_into;
+  return w;
+}
+
+JobRecord Statistics::record(const Job& j) const {
   JobRecord r;
   r.server = j.server < servers_.size() ? servers_[j.server].endpoint : std::string();
   r.handle = j.handle;
@@ -207,8 +251,8 @@ JobRecord Statistics::record(const Job& j) {
       }
     }
   }
-  if (j.client_conn) {
-    if (Peer* p = peers_.peer(j.client_conn)) r.client = p->client >= 0 ? clients_[p->client].name : address_string(p->endpoint);
+  if (const uint64_t who = j.client_conn ? j.client_conn : j.submit_conn) {
+    if (Peer* p = peers_.peer(who)) r.client = p->client >= 0 ? clients_[p->client].name : address_string(p->endpoint);
   }
   r.background = j.background;
   r.unknown_start = j.unknown_start();
@@ -268,8 +312,8 @@ void Statistics::on_job_closed(const Job& j) {
       }
     }
   }
-  if (j.client_conn) {
-    Peer* p = peers_.peer(j.client_conn);
+  if (j.submit_conn) {  // the client that submitted it (a background job's too)
+    Peer* p = peers_.peer(j.submit_conn);
     if (p && p->client >= 0) {
       ClientStats& c = clients_[p->client];
       ++c.jobs;
@@ -285,6 +329,7 @@ void Statistics::on_job_closed(const Job& j) {
   }
 
   if (record_sink_) record_sink_(record(j));
+  if (observer_) observer_->on_job_closed(j, engine_.now());
   const int64_t s = slowness(j);
   if (top_n_ > 0 && s != kNoTime) {
     auto cmp = [](const JobRecord& a, const JobRecord& b) { return slower(a, b); };  // min-heap
@@ -300,7 +345,7 @@ void Statistics::on_job_closed(const Job& j) {
 }
 
 void Statistics::on_job_lost(const Job& j, uint64_t worker_conn) {
-  (void)j;
+  if (observer_) observer_->on_job_lost(j, engine_.now());
   Peer* p = peers_.peer(worker_conn);
   if (!p || p->worker < 0) return;
   int32_t wi = p->worker;

@@ -18,6 +18,15 @@
 
 namespace gan {
 
+// Texts (or codes) counted, a bounded number of distinct ones: beyond, they count as "(other)".
+struct TextCounts {
+  static constexpr size_t kMaxDistinct = 16;
+  static constexpr size_t kMaxText = 120;  // bytes kept of a text
+  std::vector<std::pair<std::string, uint64_t>> counts;  // by count, most first (sorted on read)
+  void add(gearproto::Bytes text);
+  std::vector<std::pair<std::string, uint64_t>> sorted() const;
+};
+
 struct FunctionStats {
   std::string name;
   uint64_t jobs = 0, complete = 0, fail = 0, exception = 0, incomplete = 0, background = 0;
@@ -25,6 +34,12 @@ struct FunctionStats {
   uint64_t reordered = 0;  // jobs whose wire order was not causal (times clamped at 0)
   LogHistogram queue, run, total;
   uint64_t depth_samples = 0, depth_max = 0, depth_last = 0;  // admin 'status': queued (total - running)
+  TextCounts exceptions;  // the data of the workers' WORK_EXCEPTIONs (the exception's text)
+  // Jobs that failed or raised, of those that ended (incomplete ones are not in the share).
+  double fail_percent() const {
+    const uint64_t ended = complete + fail + exception;
+    return ended ? 100.0 * double(fail + exception) / double(ended) : 0.0;
+  }
 };
 
 // A worker: the connections that asked for work (CAN_DO, GRAB_JOB*, PRE_SLEEP, or that were given
@@ -103,11 +118,28 @@ class PeerDirectory {
   ~PeerDirectory() = default;
 };
 
+// Sees what the statistics see, as it happens, for statistics kept over time (intervals.h).
+// Workers are indices into Statistics::workers() (never a merged entry).
+class StatsObserver {
+ public:
+  virtual void on_submitted(gearjobs::FunctionId f, int64_t t) = 0;      // a SUBMIT_JOB* packet
+  virtual void on_assigned(const gearjobs::Job& j, int32_t worker, int64_t t) = 0;  // JOB_ASSIGN*
+  virtual void on_worker_ended(const gearjobs::Job& j, int64_t t) = 0;  // the worker's terminal
+  virtual void on_job_lost(const gearjobs::Job& j, int64_t t) = 0;      // its worker went away
+  virtual void on_job_closed(const gearjobs::Job& j, int64_t t) = 0;    // final: t is the engine's now
+  // A connection of `worker` opened (+1: it first acted as a worker) or closed (-1).
+  virtual void on_worker_connection(int32_t worker, int delta) = 0;
+
+ protected:
+  ~StatsObserver() = default;
+};
+
 class Statistics final : public gearjobs::JobSink {
  public:
   Statistics(gearjobs::Engine& engine, Totals& totals, PeerDirectory& peers, size_t top);
 
   void set_record_sink(std::function<void(const JobRecord&)> sink) { record_sink_ = std::move(sink); }
+  void set_observer(StatsObserver* o) { observer_ = o; }
 
   uint32_t add_server(const std::string& endpoint);  // returns its number
   ServerStats& server(uint32_t i) { return servers_[i]; }
@@ -116,6 +148,8 @@ class Statistics final : public gearjobs::JobSink {
   void on_pdu(Peer& p, bool to_server, uint32_t type, const gearproto::Arguments& a, const gearjobs::Effect& e,
               int64_t now);
   void on_admin_reply(const gearproto::AdminReplyLine& line);
+  // The connection is gone (FIN/RST, dropped, or the capture ended).
+  void on_closed(const Peer& p);
 
   // gearjobs::JobSink
   void on_job_closed(const gearjobs::Job& j) override;
@@ -125,8 +159,11 @@ class Statistics final : public gearjobs::JobSink {
   const std::vector<WorkerStats>& workers() const { return workers_; }
   const std::vector<ClientStats>& clients() const { return clients_; }
   const std::vector<ServerStats>& servers() const { return servers_; }
+  const TextCounts& error_codes() const { return error_codes_; }  // ERROR packets from servers, by code
   std::vector<JobRecord> slowest() const;  // slowest first
-  JobRecord record(const gearjobs::Job& j);
+  JobRecord record(const gearjobs::Job& j) const;
+  // The worker entry of a connection (merged entries resolved), or -1 when it never worked.
+  int32_t worker_of_conn(uint64_t serial) const;
 
  private:
   FunctionStats& function(gearjobs::FunctionId id);
@@ -140,12 +177,14 @@ class Statistics final : public gearjobs::JobSink {
   PeerDirectory& peers_;
   size_t top_n_;
   std::function<void(const JobRecord&)> record_sink_;
+  StatsObserver* observer_ = nullptr;
   std::vector<FunctionStats> functions_;  // by FunctionId (empty entries for ids not seen yet)
   std::vector<WorkerStats> workers_;
   std::unordered_map<std::string, int32_t> worker_by_id_;
   std::vector<ClientStats> clients_;
   std::unordered_map<std::string, int32_t> client_by_name_;
   std::vector<ServerStats> servers_;
+  TextCounts error_codes_;
   std::vector<JobRecord> top_;  // min-heap on slowness
 };
 

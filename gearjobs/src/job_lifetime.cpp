@@ -9,7 +9,11 @@
 
 namespace gearjobs {
 
-Engine::Engine(const Options& o) : opt_(o) {}
+Engine::Engine(const Options& o) : opt_(o) {
+  // A queue of no requests could not hold the one at hand: at least one waits.
+  if (opt_.max_pending_submits == 0) opt_.max_pending_submits = 1;
+  if (opt_.max_pending_requests == 0) opt_.max_pending_requests = 1;
+}
 Engine::~Engine() = default;
 
 // ---------------------------------------------------------------------------------------------
@@ -37,7 +41,7 @@ void Engine::close_conn(ConnRef ref, Time t) {
   // A worker that died: its unfinished jobs go back to the server's queue.
   for (const JobRef& r : c.assigned) {
     Job* j = r.get();
-    if (!j || j->worker_conn != c.serial || j->t_worker_done != kNoTime) continue;
+    if (!j || j->state != JobState::Open || j->worker_conn != c.serial || j->t_worker_done != kNoTime) continue;
     j->worker_conn = 0;
     if (sink_) sink_->on_job_lost(*j, c.serial);
     // Its client already had the result (a capture that shows replies early): no worker will
@@ -46,12 +50,14 @@ void Engine::close_conn(ConnRef ref, Time t) {
     regauge(j);
     reevaluate(j);
   }
-  // A client that left waits for nothing.
+  // A client that left waits for nothing (results_due holds the jobs it still waited for: named
+  // in waiting_conns, or one of the uncounted beyond them).
   for (const JobRef& r : c.results_due) {
     Job* j = r.get();
     if (!j) continue;
     uint64_t* w = std::find(std::begin(j->waiting_conns), std::end(j->waiting_conns), c.serial);
     if (w != std::end(j->waiting_conns)) *w = 0;
+    else if (j->waiting_more) --j->waiting_more;
     reevaluate(j);
   }
   if (Job* j = c.tentative.get()) {
@@ -69,7 +75,7 @@ void Engine::close_conn(ConnRef ref, Time t) {
 }
 
 void Engine::lost_bytes(ConnRef ref, uint64_t frame) {
-  if (!ref.valid()) return;
+  if (!ref.valid() || ref.slot >= conns_.size() || !conns_[ref.slot]->in_use) return;
   ConnState& c = conn(ref);
   // Lost bytes may hold requests or their answers: pairing in order cannot be trusted across
   // them. Unanswered submits are forgotten (their jobs will show as began-before-the-capture)
@@ -148,6 +154,17 @@ void Engine::reevaluate(Job* j) {
   // Half ended (one side saw the end, the other not yet): give the other side expect_ns.
   if (!j->expect_watched && (ended || j->t_client_done != kNoTime)) {
     j->expect_watched = true;
+    // A timer outlives a job that closes before it is due (closed early by the cap, or Done and
+    // lingered out): when the clock stands still they would pile up, so the stale ones go once
+    // they outnumber the jobs in the table.
+    if (expecting_.size() > 2 * in_table_ + 1024) {
+      expecting_.erase(std::remove_if(expecting_.begin(), expecting_.end(),
+                                      [](const Timer& t) {
+                                        const Job* o = t.ref.get();
+                                        return !o || o->state != JobState::Open;
+                                      }),
+                       expecting_.end());
+    }
     expecting_.push_back(Timer{now_ + opt_.expect_ns, JobRef{j, j->id}, 0});
   }
 }
@@ -196,33 +213,31 @@ void Engine::prefetch_timers() const {
   if (!expecting_.empty()) prefetch_lines(expecting_.front().ref.job, offsetof(Job, state) + 1);
 }
 
-void Engine::close(Job* j, bool early) {
-  (void)early;
+// Out of the table, its lists and the unique-ID index, into its final state; the object is reused
+// afterwards unless the engine keeps its jobs.
+void Engine::take_out(Job* j, JobState final_state) {
   unlink_awaiting(j);
-  // A tentative job still in the table at its close was real: no JOB_NOT_FOUND came.
-  j->tentative = false;
   unindex_unique(j);
   table_.erase(j->key);
   (j->older ? j->older->newer : oldest_) = j->newer;
   (j->newer ? j->newer->older : newest_) = j->older;
   j->older = j->newer = nullptr;
   --in_table_;
-  j->state = JobState::Closed;
+  j->state = final_state;
   regauge(j);
+}
+
+void Engine::close(Job* j, bool early) {
+  (void)early;
+  // A tentative job still in the table at its close was real: no JOB_NOT_FOUND came.
+  j->tentative = false;
+  take_out(j, JobState::Closed);
   if (sink_) sink_->on_job_closed(*j);
   if (!opt_.keep_jobs) free_jobs_.push_back(j);
 }
 
 void Engine::void_job(Job* j) {
-  unlink_awaiting(j);
-  unindex_unique(j);
-  table_.erase(j->key);
-  (j->older ? j->older->newer : oldest_) = j->newer;
-  (j->newer ? j->newer->older : newest_) = j->older;
-  j->older = j->newer = nullptr;
-  --in_table_;
-  j->state = JobState::Void;
-  regauge(j);
+  take_out(j, JobState::Void);
   if (!opt_.keep_jobs) free_jobs_.push_back(j);
 }
 

@@ -45,12 +45,15 @@ Job* Engine::find_by_unique(uint32_t server, gearproto::Bytes unique) {
   }
 }
 
+// Jobs of one server with the same unique ID (gearmand keeps them per function) are a chain from
+// the index entry, the latest first: it answers a query, and when it closes the next one does.
 void Engine::index_unique(Job* j) {
   if (!unique_indexed_ || j->unique.empty()) return;
   for (uint64_t k = key_of(j->server, j->unique, kUniqueSalt);; ++k) {
     Job* o = unique_index_.find(k);
     if (!o || (o->server == j->server && o->unique == j->unique)) {
-      unique_index_.put(k, j);  // the latest job with that unique ID answers for it
+      j->unique_next = o;
+      unique_index_.put(k, j);
       return;
     }
   }
@@ -61,10 +64,16 @@ void Engine::unindex_unique(Job* j) {
   for (uint64_t k = key_of(j->server, j->unique, kUniqueSalt);; ++k) {
     Job* o = unique_index_.find(k);
     if (!o) return;
+    if (o->server != j->server || o->unique != j->unique) continue;
     if (o == j) {
-      unique_index_.erase(k);
-      return;
+      if (j->unique_next) unique_index_.put(k, j->unique_next);
+      else unique_index_.erase(k);
+    } else {
+      while (o->unique_next && o->unique_next != j) o = o->unique_next;
+      if (o->unique_next == j) o->unique_next = j->unique_next;
     }
+    j->unique_next = nullptr;
+    return;
   }
 }
 

@@ -32,18 +32,6 @@ Effect Engine::on_binary(ConnRef ref, const PduIn& p) {
   // Too few arguments for its type: a server refuses such a packet (gearmand drops the
   // connection), so it asks nothing and changes no job.
   if (p.args->defects & kMissingArguments) return e;
-  // A worker's WORK_COMPLETE/FAIL/EXCEPTION whose NUL before an empty last argument is missing
-  // (Perl Gearman::Worker's empty result): gearmand reads on into the next packet and drops the
-  // connection, so the job goes back to the queue; Gearman::Server answers ERROR not_worker. It
-  // ends nothing.
-  if (info.job_role == JobRole::Terminal && p.to_server && (p.args->defects & kMissingLastSeparator)) {
-    warnings_.add(WarningKind::RefusedTerminal, p.frame);
-    ++c.refusals_expected;
-    const Bytes handle = arg(*p.args, Arg::Handle);
-    e.job = handle.empty() ? nullptr : find(c.server, handle);
-    e.event = Event::RefusedTerminal;
-    return e;
-  }
   r.pair_simple(c, p, e);
   if (p.args->defects & kHandleTooLong) {
     // The protocol caps handles at 64 bytes with their NUL; a longer one names no job a server
@@ -59,6 +47,18 @@ Effect Engine::on_binary(ConnRef ref, const PduIn& p) {
         pop_submit(c);
       }
     }
+    return e;
+  }
+  // A worker's WORK_COMPLETE/FAIL/EXCEPTION whose NUL before an empty last argument is missing
+  // (Perl Gearman::Worker's empty result): gearmand reads on into the next packet and drops the
+  // connection, so the job goes back to the queue; Gearman::Server answers ERROR not_worker. It
+  // ends nothing.
+  if (info.job_role == JobRole::Terminal && p.to_server && (p.args->defects & kMissingLastSeparator)) {
+    warnings_.add(WarningKind::RefusedTerminal, p.frame);
+    ++c.refusals_expected;
+    const Bytes handle = arg(*p.args, Arg::Handle);
+    e.job = handle.empty() ? nullptr : find(c.server, handle);
+    e.event = Event::RefusedTerminal;
     return e;
   }
   // The server's next packet to a worker after its terminal packet for an unknown handle: no
@@ -134,6 +134,7 @@ Job* EngineRules::first_seen_at_worker(Engine::ConnState& c, Bytes handle, const
 
 // The JOB_CREATED `p` gives job `j` the submit `s` (null when no submit was waiting).
 void EngineRules::take_submit(Job* j, Engine::ConnState& c, const PendingSubmit* s, const PduIn& p) {
+  j->tentative = false;  // the server named it to a client: a job, whatever it says to the worker
   j->t_created = p.t;
   j->f_created = p.frame;
   j->submits = 1;
@@ -148,6 +149,7 @@ void EngineRules::take_submit(Job* j, Engine::ConnState& c, const PendingSubmit*
   if (!j->payload_bytes) j->payload_bytes = s->payload_bytes;
   j->t_submit = s->request.t;
   j->f_submit = s->request.frame;
+  j->submit_conn = c.serial;
   if (!s->background) {
     j->client_conn = c.serial;
     j->t_client_submit = s->request.t;

@@ -74,14 +74,18 @@ void EngineRules::pair_simple(Engine::ConnState& c, const PduIn& p, Effect& e) {
 void EngineRules::on_error(Engine::ConnState& c, const PduIn& p, Effect& e) {
   const Bytes code = arg(*p.args, Arg::ErrorCode);
   if (code == "JOB_NOT_FOUND") {
-    if (Job* j = c.tentative.get()) {
-      c.tentative = Engine::JobRef{};
+    Job* j = c.tentative.get();
+    c.tentative = Engine::JobRef{};
+    // A JOB_CREATED that named the handle in between made it real: then the server refused only
+    // this worker's packet, and the job stays.
+    if (j && j->tentative) {
       eng.warnings_.add(WarningKind::UnknownHandle, p.frame);
       eng.void_job(j);
       e.job = j;
       e.event = Event::UnknownHandle;
       return;
     }
+    if (j) return;  // it answered that worker's packet all the same
     if (c.not_found_expected > 0) {
       --c.not_found_expected;
       return;

@@ -229,6 +229,7 @@ void split_arguments(const PacketInfo& info, Bytes data, ArgChecks checks, Argum
         last.kind = info.args[i];
         last.value = data.substr(data.size());  // empty, at the end: a present value views the data
         last.offset = static_cast<uint32_t>(data.size());
+        last.value = data.substr(data.size());  // empty, at the end of the data (not a null view)
         last.present = true;
         last.defects = kMissingLastSeparator;
         out.defects |= kMissingLastSeparator;

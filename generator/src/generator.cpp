@@ -1,13 +1,11 @@
 #include "geargen/generator.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <deque>
-#include <initializer_list>
 #include <map>
 #include <string_view>
 #include <stdexcept>
@@ -16,277 +14,13 @@
 
 #include "gearproto/encoder.h"
 #include "gearproto/packet_table.h"
+#include "pcap_writer.h"
+#include "rng.h"
+#include "tcp_net.h"
 
 namespace geargen {
 namespace gp = gearproto;
 namespace {
-
-// ---------------------------------------------------------------------------------------------
-// Random numbers: our own generator and transforms, so a seed means the same bytes on every build.
-class Rng {
- public:
-  explicit Rng(uint64_t seed) {
-    for (auto& v : s_) {  // splitmix64
-      seed += 0x9e3779b97f4a7c15ull;
-      uint64_t z = seed;
-      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-      z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-      v = z ^ (z >> 31);
-    }
-  }
-  uint64_t next() {  // xoshiro256**
-    uint64_t r = rotl(s_[1] * 5, 7) * 9, t = s_[1] << 17;
-    s_[2] ^= s_[0]; s_[3] ^= s_[1]; s_[1] ^= s_[2]; s_[0] ^= s_[3];
-    s_[2] ^= t; s_[3] = rotl(s_[3], 45);
-    return r;
-  }
-  double uniform() { return double(next() >> 11) * 0x1.0p-53; }  // [0, 1)
-  bool chance(double p) { return p > 0 && uniform() < p; }
-  uint64_t below(uint64_t n) { return n ? next() % n : 0; }
-  uint64_t between(uint64_t lo, uint64_t hi) { return lo + below(hi - lo + 1); }
-  double normal() {
-    double u1 = uniform(), u2 = uniform();
-    if (u1 < 1e-300) u1 = 1e-300;
-    return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
-  }
-  // Lognormal draw in microseconds, at least lo_us, at most 10 minutes.
-  uint64_t lognormal_us(const Dist& d, uint64_t lo_us) {
-    double ms = d.median_ms * std::exp(d.sigma * normal());
-    double us = ms * 1000.0;
-    if (!(us < 600e6)) us = 600e6;
-    uint64_t v = uint64_t(std::llround(us));
-    return v < lo_us ? lo_us : v;
-  }
-  uint64_t exponential_us(double mean_us) {
-    double u = uniform();
-    uint64_t v = uint64_t(-std::log(1.0 - u) * mean_us);
-    return v ? v : 1;
-  }
-
- private:
-  static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  uint64_t s_[4];
-};
-
-// "writing out.pcap: No space left on device" (errno at the failed call).
-std::string io_error(const char* what, const std::string& path, int err = errno) {
-  return std::string(what) + " " + path + ": " + std::strerror(err);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Classic pcap, written through one large buffer.
-class PcapWriter {
- public:
-  PcapWriter(const std::string& path, uint32_t linktype) : path_(path) {
-    f_ = std::fopen(path.c_str(), "wb");
-    if (!f_) throw std::runtime_error(io_error("cannot write", path));
-    buf_.reserve(kFlush + 70000);
-    put32(0xa1b2c3d4); put16(2); put16(4); put32(0); put32(0); put32(262144); put32(linktype);
-  }
-  ~PcapWriter() { if (f_) std::fclose(f_); }
-  // One record made of a few pieces (link + IP/TCP headers, payload), copied once.
-  void record(uint64_t t_us, std::initializer_list<std::string_view> parts) {
-    size_t n = 0;
-    for (auto p : parts) n += p.size();
-    put32(uint32_t(t_us / 1000000)); put32(uint32_t(t_us % 1000000));
-    put32(uint32_t(n)); put32(uint32_t(n));
-    for (auto p : parts) buf_.append(p.data(), p.size());
-    ++frames_; bytes_ += n;
-    if (buf_.size() >= kFlush) flush();
-  }
-  void close() {
-    flush();
-    if (std::fclose(f_) != 0) { f_ = nullptr; throw std::runtime_error(io_error("writing", path_)); }
-    f_ = nullptr;
-  }
-  uint64_t frames() const { return frames_; }
-  uint64_t bytes() const { return bytes_; }
-
- private:
-  static constexpr size_t kFlush = 1 << 20;
-  void flush() {
-    if (!buf_.empty() && std::fwrite(buf_.data(), 1, buf_.size(), f_) != buf_.size())
-      throw std::runtime_error(io_error("writing", path_));
-    buf_.clear();
-  }
-  void put16(uint16_t v) { buf_.append(reinterpret_cast<const char*>(&v), 2); }  // host order, as
-  void put32(uint32_t v) { buf_.append(reinterpret_cast<const char*>(&v), 4); }  // the magic says
-  std::string path_;
-  std::FILE* f_ = nullptr;
-  std::string buf_;
-  uint64_t frames_ = 0, bytes_ = 0;
-};
-
-// ---------------------------------------------------------------------------------------------
-// TCP connections and the time-ordered output queue.
-enum : uint8_t { kFin = 0x01, kSyn = 0x02, kPsh = 0x08, kAck = 0x10 };
-constexpr uint32_t kLoopback = 0x7f000001;
-constexpr uint16_t kServerPort = 4730;
-
-struct Conn {
-  uint16_t port = 0;
-  uint32_t isn[2] = {0, 0};          // [0]: peer -> server, [1]: server -> peer
-  uint64_t next_rel[2] = {0, 0};     // next sequence offset to assign
-  uint64_t written_rel[2] = {0, 0};  // highest sequence offset written (or dropped) so far
-  uint64_t last_time[2] = {0, 0};    // sequence-consuming sends are kept in time order
-  uint16_t ip_id[2] = {0, 0};
-  uint32_t last_ack[2] = {0, 0};
-  bool acked_any[2] = {false, false};
-};
-
-struct OutPkt {
-  uint64_t time, order;
-  uint32_t conn;
-  uint8_t dir, flags;
-  bool pure_ack, drop;
-  uint64_t rel;  // sequence offset (pure ACKs: taken when written)
-  std::string payload;
-};
-struct OutLater {
-  bool operator()(const OutPkt& a, const OutPkt& b) const {
-    return a.time != b.time ? a.time > b.time : a.order > b.order;
-  }
-};
-
-class Net {
- public:
-  Net(const Config& cfg, PcapWriter& w, Rng& rng) : cfg_(cfg), w_(w), rng_(rng) {}
-
-  uint32_t open(uint16_t port) {
-    Conn c;
-    c.port = port;
-    c.isn[0] = uint32_t(rng_.next());
-    c.isn[1] = uint32_t(rng_.next());
-    conns_.push_back(c);
-    return uint32_t(conns_.size() - 1);
-  }
-  Conn& conn(uint32_t i) { return conns_[i]; }
-
-  // Queues a sequence-consuming send (data, SYN or FIN) at `t` or later; returns its time.
-  uint64_t send(uint32_t ci, uint8_t dir, uint64_t t, std::string payload, uint8_t flags = kAck | kPsh) {
-    Conn& c = conns_[ci];
-    if (t < c.last_time[dir]) t = c.last_time[dir];
-    c.last_time[dir] = t;
-    if (payload.empty()) {  // SYN / FIN
-      push(t, ci, dir, flags, false, c.next_rel[dir], {}, rng_.chance(cfg_.drop));
-      c.next_rel[dir] += 1;
-      return t;
-    }
-    // Cut into pieces: MSS, random split, reorder (two pieces, the second captured first).
-    std::vector<std::pair<size_t, size_t>> pieces;
-    bool reorder = payload.size() >= 2 && rng_.chance(cfg_.reorder);
-    bool split = !reorder && payload.size() >= 2 && rng_.chance(cfg_.split);
-    size_t mss = cfg_.mss ? cfg_.mss : 65483;
-    for (size_t off = 0; off < payload.size(); off += mss) {
-      size_t n = std::min(mss, payload.size() - off);
-      if ((reorder || split) && pieces.empty() && n >= 2) {
-        size_t cut = 1 + size_t(rng_.below(n - 1));
-        pieces.push_back({off, cut});
-        pieces.push_back({off + cut, n - cut});
-      } else {
-        pieces.push_back({off, n});
-      }
-    }
-    if (reorder) std::swap(pieces[0], pieces[1]);
-    uint64_t base = c.next_rel[dir];
-    for (auto [off, n] : pieces) {
-      std::string part = payload.substr(off, n);
-      if (rng_.chance(cfg_.loss))  // the same bytes again after an RTO (the ACK was lost)
-        push(t + 200000 + rng_.below(50000), ci, dir, kAck | kPsh, false, base + off, part, false);
-      push(t, ci, dir, flags, false, base + off, std::move(part), rng_.chance(cfg_.drop));
-    }
-    c.next_rel[dir] += payload.size();
-    if (rng_.chance(cfg_.ack)) push(t + 5 + rng_.below(35), ci, dir ^ 1, kAck, true, 0, {}, false);
-    return t;
-  }
-
-  void handshake(uint32_t ci, uint64_t t) {
-    send(ci, 0, t, {}, kSyn);
-    send(ci, 1, t + 12, {}, kSyn | kAck);
-    send(ci, 0, t + 25, {}, kAck);
-    conns_[ci].next_rel[0] -= 1;  // the final ACK consumes no sequence number
-  }
-  void close(uint32_t ci, uint64_t t) {
-    send(ci, 0, t, {}, kFin | kAck);
-    send(ci, 1, t + 20, {}, kFin | kAck);
-    push(t + 40, ci, 0, kAck, true, 0, {}, false);
-  }
-
-  // Writes every queued packet earlier than `t`.
-  void flush_before(uint64_t t) {
-    while (!heap_.empty() && heap_.front().time < t) {
-      std::pop_heap(heap_.begin(), heap_.end(), OutLater());
-      OutPkt p = std::move(heap_.back());
-      heap_.pop_back();
-      write(p);
-    }
-  }
-  void flush_all() { flush_before(UINT64_MAX); }
-
- private:
-  void push(uint64_t t, uint32_t ci, uint8_t dir, uint8_t flags, bool pure_ack, uint64_t rel,
-            std::string payload, bool drop) {
-    heap_.push_back(OutPkt{t, order_++, ci, dir, flags, pure_ack, drop, rel, std::move(payload)});
-    std::push_heap(heap_.begin(), heap_.end(), OutLater());
-  }
-
-  // Internet checksum (RFC 1071) of big-endian 16-bit words, accumulated 32 bits at a time.
-  static void sum16(uint64_t& s, const unsigned char* p, size_t n) {
-    for (; n >= 4; p += 4, n -= 4)
-      s += (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
-    if (n >= 2) { s += (uint32_t(p[0]) << 8) | p[1]; p += 2; n -= 2; }
-    if (n) s += uint32_t(p[0]) << 8;
-  }
-  static uint16_t fold(uint64_t s) {
-    while (s >> 16) s = (s & 0xffff) + (s >> 16);
-    return uint16_t(~s);
-  }
-
-  void write(OutPkt& p) {
-    Conn& c = conns_[p.conn];
-    uint8_t d = p.dir, r = d ^ 1;
-    if (p.pure_ack) p.rel = c.written_rel[d];
-    uint64_t end = p.rel + p.payload.size() + ((p.flags & (kSyn | kFin)) ? 1 : 0);
-    if (!p.pure_ack && end > c.written_rel[d]) c.written_rel[d] = end;
-    uint32_t ack = (p.flags & kAck) ? c.isn[r] + uint32_t(c.written_rel[r]) : 0;
-    // A pure ACK that acknowledges nothing new would be a duplicate ACK: real stacks send none.
-    if (p.pure_ack && c.acked_any[d] && ack == c.last_ack[d]) return;
-    if (p.flags & kAck) { c.last_ack[d] = ack; c.acked_any[d] = true; }
-    uint16_t id = c.ip_id[d]++;
-    if (p.drop) return;
-    uint32_t seq = c.isn[d] + uint32_t(p.rel);
-    uint16_t sport = d == 0 ? c.port : kServerPort, dport = d == 0 ? kServerPort : c.port;
-
-    std::string_view link = cfg_.null_link ? std::string_view("\x02\0\0\0", 4)
-                                           : std::string_view("\0\0\0\0\0\0\0\0\0\0\0\0\x08\0", 14);
-    size_t tot = 20 + 20 + p.payload.size();
-    unsigned char h[40] = {0x45, 0, uint8_t(tot >> 8), uint8_t(tot), uint8_t(id >> 8), uint8_t(id), 0x40, 0,
-                           64, 6, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1,
-                           uint8_t(sport >> 8), uint8_t(sport), uint8_t(dport >> 8), uint8_t(dport),
-                           uint8_t(seq >> 24), uint8_t(seq >> 16), uint8_t(seq >> 8), uint8_t(seq),
-                           uint8_t(ack >> 24), uint8_t(ack >> 16), uint8_t(ack >> 8), uint8_t(ack),
-                           0x50, p.flags, 0xff, 0xff /* window */, 0, 0, 0, 0};
-    uint64_t s = 0;
-    sum16(s, h, 20);
-    uint16_t ipc = fold(s);
-    h[10] = uint8_t(ipc >> 8); h[11] = uint8_t(ipc);
-    s = 0;  // pseudo-header: addresses, protocol, TCP length
-    sum16(s, h + 12, 8);
-    s += 6 + uint32_t(20 + p.payload.size());
-    sum16(s, h + 20, 20);
-    sum16(s, reinterpret_cast<const unsigned char*>(p.payload.data()), p.payload.size());
-    uint16_t tc = fold(s);
-    h[36] = uint8_t(tc >> 8); h[37] = uint8_t(tc);
-    w_.record(p.time, {link, std::string_view(reinterpret_cast<const char*>(h), 40), p.payload});
-  }
-
-  const Config& cfg_;
-  PcapWriter& w_;
-  Rng& rng_;
-  std::vector<Conn> conns_;
-  std::vector<OutPkt> heap_;
-  uint64_t order_ = 0;
-};
 
 // ---------------------------------------------------------------------------------------------
 // Ground truth.
@@ -296,8 +30,32 @@ struct Samples {
 struct FnTruth {
   uint64_t jobs = 0, complete = 0, fail = 0, exception = 0, incomplete = 0, background = 0;
   uint64_t coalesced_submits = 0, submits = 0;
+  uint64_t reassigned = 0, reordered = 0;  // written with the wire-order options
   Samples s;
 };
+
+// What a worker connection did, as an analyzer of the capture can count it per connection.
+struct WorkerConnTruth {
+  uint16_t port = 0;
+  uint64_t jobs = 0, complete = 0, fail = 0, exception = 0;  // jobs it ended
+  // Jobs it held when its connection closed: when it died (the server gave them to another
+  // worker), or a stuck worker's job at the end of the capture (the server would queue it again).
+  uint64_t lost = 0;
+  uint8_t death = 0;  // 0 alive to the end, 1 died with FIN, 2 died with RST
+};
+
+// Wire orders a job showed, by the times written to the capture (bits; the first three are the
+// job engine's gearjobs::Reorder bits of the same meaning).
+enum : uint8_t {
+  kAssignBeforeCreated = 1u << 0,  // its first JOB_ASSIGN before the creating client's JOB_CREATED
+  kEndBeforeAssign = 1u << 1,      // the worker's terminal packet before the JOB_ASSIGN that ran it
+  kResultBeforeEnd = 1u << 2,      // the creating client's result before the worker's terminal packet
+  kEndBeforeCreated = 1u << 4,     // the worker's terminal packet before the JOB_CREATED too
+};
+
+// |to - from|, or 0 when `to` is earlier: the job engine's rule for an interval a non-causal
+// wire order would make negative (gearjobs::Job::span), so the truth is what it reports.
+uint64_t span(uint64_t from, uint64_t to) { return to >= from ? to - from : 0; }
 
 void put_stats(std::FILE* f, const char* key, std::vector<uint32_t>& v) {
   std::sort(v.begin(), v.end());
@@ -319,7 +77,8 @@ void put_stats(std::FILE* f, const char* key, std::vector<uint32_t>& v) {
 
 // ---------------------------------------------------------------------------------------------
 // The simulation: discrete events in time order; every packet is queued at or after its event.
-enum class Ev : uint8_t { Arrival, Ready, WorkerGrab, WorkerSleep, WorkerStatus, WorkerDone, Admin, Finish };
+enum class Ev : uint8_t { Arrival, Ready, WorkerGrab, WorkerSleep, WorkerStatus, WorkerDone, Admin, Finish,
+                          WorkerDie, WorkerReconnect };
 struct Event {
   uint64_t time, order;
   Ev kind;
@@ -333,6 +92,16 @@ struct EvLater {
 
 enum class Outcome : uint8_t { Complete, Fail, Exception };
 
+// The wire order chosen for a job (at most one each; docs/generator.md).
+enum class Order : uint8_t {
+  Causal,
+  AssignBeforeCreated,  // assigned to a reserved sleeping worker while its JOB_CREATED is held back
+  EndBeforeCreated,     // as above, and a quick job: the worker ends it before the JOB_CREATED too
+  EndBeforeAssign,      // a quick job whose terminal is stamped by a clock behind the server's
+  ResultBeforeEnd,      // the terminal is stamped by a clock ahead: after the client's result
+  WorkerDies,           // its first worker dies holding it; another worker runs it
+};
+
 struct Job {
   uint64_t handle_no = 0, unique = 0;
   uint32_t func = 0, client = 0, worker = 0;
@@ -344,14 +113,31 @@ struct Job {
   uint64_t planned_end = UINT64_MAX;
   uint32_t inflight_pos = 0;
   std::vector<uint32_t> extra_clients;
+  // Wire orders and re-assignment
+  Order order = Order::Causal;
+  uint8_t reorder = 0;           // k* bits above, as the capture shows them
+  uint32_t assignments = 0;      // JOB_ASSIGNs sent for it
+  uint64_t first_assign_t = 0;   // queue time ends here; assign_t (the last) starts the run
+  uint64_t end_stamp = 0;        // EndBeforeAssign: the terminal's capture time (sent at assignment)
+  uint16_t lost_port = 0;        // the worker connection that died holding it
+  std::string result;            // EndBeforeAssign: the server's copy for the client, made with the terminal
 };
 
 struct Worker {
   uint32_t conn = 0;
-  enum class State : uint8_t { Starting, Sleeping, Woken, Grabbing, Busy, Stuck } state = State::Starting;
+  enum class State : uint8_t { Starting, Sleeping, Woken, Grabbing, Busy, Stuck, Dead } state = State::Starting;
   bool uniq = false, stuck_designate = false;
   uint32_t job = 0;
+  int64_t reserved = -1;  // a job the server handed to this woken worker (AssignBeforeCreated)
+  uint32_t truth = 0;     // its connection's entry in worker_truth_
+  bool alive = true;      // has a connection (false between a death and the reconnect)
 };
+
+// Bounds of the model's delays, for holding a JOB_CREATED back past an assignment or a quick run.
+constexpr uint64_t kSrvDelayMax = 54, kWorkerDelayMax = 119;
+constexpr uint64_t kWakeToAssignMax = 2 * kSrvDelayMax + kWorkerDelayMax;  // NOOP, GRAB_JOB, JOB_ASSIGN
+constexpr uint64_t kQuickRunMin = 50, kQuickRunMax = 300;  // a quick job's run (an echo)
+constexpr uint64_t kSkewMax = 300;  // how far a capture point's clock is off, at most
 
 class Sim {
  public:
@@ -383,7 +169,9 @@ class Sim {
       csv_ = std::fopen(cfg_.jobs_csv.c_str(), "w");
       if (!csv_) throw std::runtime_error(io_error("cannot write", cfg_.jobs_csv));
       std::fputs("handle,function,unique,priority,background,outcome,coalesced_submits,client_port,worker_port,"
-                 "submit_us,created_us,assign_us,end_us,delivered_us,queue_us,run_us,total_us\n", csv_);
+                 "submit_us,created_us,assign_us,end_us,delivered_us,queue_us,run_us,total_us", csv_);
+      if (cfg_.orderings()) std::fputs(",assignments,first_assign_us,lost_worker_port,order", csv_);
+      std::fputc('\n', csv_);
     }
     uint64_t t = cfg_.start_us;
     for (uint32_t i = 0; i < cfg_.clients; ++i) {
@@ -403,9 +191,8 @@ class Sim {
       wk.uniq = (i % 2) == 1;  // half the workers use GRAB_JOB_UNIQ
       wk.stuck_designate = i < nstuck;
       net_.handshake(wk.conn, t);
-      std::string cando;
-      for (auto& f : fns_) gp::append_packet(cando, gp::Magic::Req, gp::CAN_DO, {f.name});
-      uint64_t ts = net_.send(wk.conn, 0, t + 60, cando);
+      uint64_t ts = net_.send(wk.conn, 0, t + 60, can_do_all());
+      wk.truth = new_worker_truth(wk.conn);
       workers_.push_back(wk);
       schedule(ts + worker_delay(), Ev::WorkerGrab, i);
       t += 100;
@@ -430,6 +217,8 @@ class Sim {
         case Ev::WorkerDone: done(e.time, e.a); break;
         case Ev::Admin: admin(e.time); break;
         case Ev::Finish: finish(e.time); break;
+        case Ev::WorkerDie: die(e.time, e.a); break;
+        case Ev::WorkerReconnect: reconnect(e.time, e.a); break;
       }
     }
     net_.flush_all();
@@ -451,8 +240,19 @@ class Sim {
   }
 
  private:
-  uint64_t srv_delay() { return 15 + model_.below(40); }
-  uint64_t worker_delay() { return 30 + model_.below(90); }
+  uint64_t srv_delay() { return 15 + model_.below(kSrvDelayMax - 15 + 1); }
+  uint64_t worker_delay() { return 30 + model_.below(kWorkerDelayMax - 30 + 1); }
+  std::string can_do_all() const {
+    std::string cando;
+    for (auto& f : fns_) gp::append_packet(cando, gp::Magic::Req, gp::CAN_DO, {f.name});
+    return cando;
+  }
+  uint32_t new_worker_truth(uint32_t conn) {
+    WorkerConnTruth t;
+    t.port = net_.conn(conn).port;
+    worker_truth_.push_back(t);
+    return uint32_t(worker_truth_.size() - 1);
+  }
   void schedule(uint64_t t, Ev k, uint32_t a) {
     events_.push_back(Event{t, ev_order_++, k, a});
     std::push_heap(events_.begin(), events_.end(), EvLater());
@@ -494,11 +294,16 @@ class Sim {
       Job& j = jobs_[js];
       uint32_t c = uint32_t(model_.below(cfg_.clients));
       bool dup = c == j.client || std::find(j.extra_clients.begin(), j.extra_clients.end(), c) != j.extra_clients.end();
-      if (!j.bg && !j.stuck && !dup && j.planned_end > t + 2000) {
+      // (Not onto a job whose own JOB_CREATED is held back: this client would hear of it first.)
+      const bool created_out = j.order == Order::Causal || j.created_t <= t;
+      if (!j.bg && !j.stuck && !dup && j.planned_end > t + 2000 && created_out) {
         std::string sub;
         gp::append_packet(sub, gp::Magic::Req, gp::SUBMIT_JOB, {fns_[j.func].name, unique(j.unique), payload(fns_[j.func].payload)});
         uint64_t ts = net_.send(clients_[c], 0, t, sub);
-        net_.send(clients_[c], 1, ts + srv_delay(), gp::make_response(gp::JOB_CREATED, {handle(j)}));
+        // gearmand acknowledges the job to its creator first. (Drawn independently, this answer
+        // could overtake the creator's JOB_CREATED when the submits are microseconds apart: the
+        // capture would then name this client the creator, and the truth would not say so.)
+        net_.send(clients_[c], 1, std::max(ts + srv_delay(), j.created_t + 1), gp::make_response(gp::JOB_CREATED, {handle(j)}));
         j.extra_clients.push_back(c);
         truth_[j.func].coalesced_submits++;
         truth_[j.func].submits++;
@@ -511,8 +316,10 @@ class Sim {
     uint64_t k = 1;
     if (model_.chance(cfg_.batch)) k = model_.between(2, 6);
     k = std::min<uint64_t>(k, cfg_.jobs - created_);
-    std::string sub, created;
+    std::string sub, created, held;  // JOB_CREATEDs sent at once, and from the first held-back one on
     std::vector<uint32_t> batch;
+    size_t first_held = SIZE_MAX, reserved = 0;
+    bool quick = false;
     for (uint64_t i = 0; i < k; ++i) {
       uint32_t s = new_slot();
       Job& j = jobs_[s];
@@ -527,7 +334,15 @@ class Sim {
       static const uint32_t types[2][3] = {{gp::SUBMIT_JOB_HIGH, gp::SUBMIT_JOB, gp::SUBMIT_JOB_LOW},
                                            {gp::SUBMIT_JOB_HIGH_BG, gp::SUBMIT_JOB_BG, gp::SUBMIT_JOB_LOW_BG}};
       gp::append_packet(sub, gp::Magic::Req, types[j.bg][j.prio], {f.name, unique(j.unique), payload(f.payload)});
-      gp::append_packet(created, gp::Magic::Res, gp::JOB_CREATED, {handle(j)});
+      Order o = threaded_server_order();
+      if (o != Order::Causal && reserved < sleeping_.size()) {  // a sleeping worker will take it at once
+        j.order = o;
+        ++reserved;
+        quick |= o == Order::EndBeforeCreated;
+        if (first_held == SIZE_MAX) first_held = size_t(i);
+      }
+      // Answers on a connection keep submit order: after a held-back JOB_CREATED, all are held.
+      gp::append_packet(first_held == SIZE_MAX ? created : held, gp::Magic::Res, gp::JOB_CREATED, {handle(j)});
       j.inflight_pos = uint32_t(inflight_.size());
       inflight_.push_back(s);
       batch.push_back(s);
@@ -538,12 +353,28 @@ class Sim {
       ++submits_;
     }
     uint64_t ts = net_.send(clients_[c], 0, t, sub);
-    uint64_t tc = net_.send(clients_[c], 1, ts + srv_delay(), created);
-    for (uint32_t s : batch) {
-      Job& j = jobs_[s];
+    uint64_t tq = ts + srv_delay();  // the server has the jobs
+    uint64_t tc = created.empty() ? 0 : net_.send(clients_[c], 1, tq, created), th = 0;
+    if (!held.empty()) {
+      // A threaded gearmand: the job goes to a woken worker while this client's thread is still
+      // busy with the batch. Its JOB_CREATED goes out after the worker has the job (for a quick
+      // job, after the worker has ended it): held past the longest the model can take for that.
+      for (uint32_t s : batch) {
+        if (jobs_[s].order == Order::Causal) continue;
+        uint32_t wi = sleeping_.front();
+        sleeping_.pop_front();
+        workers_[wi].reserved = s;
+        jobs_[s].ready_t = tq;
+        wake(tq, wi);
+      }
+      uint64_t bound = tq + kWakeToAssignMax + (quick ? kQuickRunMax : 0);
+      th = net_.send(clients_[c], 1, bound + model_.between(20, 400), held);
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Job& j = jobs_[batch[i]];
       j.submit_t = ts;
-      j.created_t = tc;
-      schedule(tc + model_.lognormal_us(fns_[j.func].queue, 0), Ev::Ready, s);
+      j.created_t = i < first_held ? tc : th;
+      if (j.order == Order::Causal) schedule(j.created_t + model_.lognormal_us(fns_[j.func].queue, 0), Ev::Ready, batch[i]);
     }
     if (created_ < cfg_.jobs) schedule(t + model_.exponential_us(mean_gap_us_), Ev::Arrival, 0);
   }
@@ -594,7 +425,8 @@ class Sim {
   void grab(uint64_t t, uint32_t wi) {
     Worker& w = workers_[wi];
     uint64_t tg = net_.send(w.conn, 0, t, gp::make_request(w.uniq ? gp::GRAB_JOB_UNIQ : gp::GRAB_JOB));
-    int64_t s = take_ready();
+    int64_t s = w.reserved >= 0 ? w.reserved : take_ready();
+    w.reserved = -1;
     if (s < 0) {
       w.state = Worker::State::Grabbing;
       uint64_t tn = net_.send(w.conn, 1, tg + srv_delay(), gp::make_response(gp::NO_JOB));
@@ -607,13 +439,18 @@ class Sim {
     std::string assign = w.uniq ? gp::make_response(gp::JOB_ASSIGN_UNIQ, {h, f.name, unique(j.unique), arg})
                                 : gp::make_response(gp::JOB_ASSIGN, {h, f.name, arg});
     uint64_t ta = net_.send(w.conn, 1, tg + srv_delay(), assign);
-    j.assign_t = ta;
+    const bool first = j.assignments++ == 0;
+    j.assign_t = ta;  // the run starts at the last assignment: the one that ran it
     j.worker = wi;
     w.state = Worker::State::Busy;
     w.job = uint32_t(s);
     fn_running_[j.func]++;
-    truth_[j.func].s.queue.push_back(sat(ta - j.created_t));
-    if (w.stuck_designate && created_ * 2 >= cfg_.jobs) {  // hangs from here to the end
+    if (first) {  // the queue time ends at the first
+      j.first_assign_t = ta;
+      truth_[j.func].s.queue.push_back(sat(span(j.created_t, ta)));
+      if (ta < j.created_t) j.reorder |= kAssignBeforeCreated;
+    }
+    if (w.stuck_designate && created_ * 2 >= cfg_.jobs && j.order == Order::Causal) {  // hangs from here to the end
       w.state = Worker::State::Stuck;
       j.stuck = true;
       stuck_jobs_++;
@@ -625,9 +462,47 @@ class Sim {
     j.status = model_.chance(cfg_.status);
     j.data = model_.chance(cfg_.data);
     uint64_t run = model_.lognormal_us(f.run, 50);
+    if (first && j.order == Order::Causal) j.order = worker_side_order(w, j);
+    if (j.order == Order::EndBeforeCreated || j.order == Order::EndBeforeAssign)
+      run = model_.between(kQuickRunMin, kQuickRunMax);
     j.planned_end = ta + run;
+    if (j.order == Order::WorkerDies && first) {  // dies mid-run: no WORK_* from this worker
+      schedule(ta + 200 + model_.below(run), Ev::WorkerDie, wi);
+      return;
+    }
+    if (j.order == Order::EndBeforeAssign) {
+      // The worker's side is captured by a clock behind the server's by more than this quick
+      // job's run: its terminal is stamped between its GRAB_JOB and the JOB_ASSIGN. (No
+      // WORK_STATUS: it would follow the terminal on the wire.)
+      j.status = false;
+      std::string req;
+      terminal_pdus(j, req, j.result);
+      j.end_stamp = net_.send(w.conn, 0, ta - model_.between(1, std::min(ta - tg - 1, kSkewMax)), req);
+    }
     if (j.status) schedule(ta + run / 2, Ev::WorkerStatus, wi);
     schedule(ta + run, Ev::WorkerDone, wi);
+  }
+
+  // Drawn for each new job when --assign-before-created or --end-before-created is on.
+  Order threaded_server_order() {
+    if (!(cfg_.assign_before_created > 0) && !(cfg_.end_before_created > 0)) return Order::Causal;
+    double v = model_.uniform();
+    if (v < cfg_.end_before_created) return Order::EndBeforeCreated;
+    if (v < cfg_.end_before_created + cfg_.assign_before_created) return Order::AssignBeforeCreated;
+    return Order::Causal;
+  }
+
+  // Drawn at a job's first assignment: does its worker die with it, or is its terminal captured
+  // out of order? Deaths are spread evenly over the jobs' creation.
+  Order worker_side_order(const Worker& w, const Job& j) {
+    const uint64_t n = cfg_.worker_deaths;
+    if (deaths_ < n && !w.stuck_designate && next_port_ <= 65535 && created_ * (n + 1) >= (deaths_ + 1) * cfg_.jobs) {
+      ++deaths_;
+      return Order::WorkerDies;
+    }
+    if (model_.chance(cfg_.end_before_assign)) return Order::EndBeforeAssign;
+    if (!j.bg && model_.chance(cfg_.result_before_end)) return Order::ResultBeforeEnd;
+    return Order::Causal;
   }
 
   void sleep(uint64_t t, uint32_t wi) {
@@ -655,13 +530,11 @@ class Sim {
     forward(j, tu, gp::make_response(gp::WORK_STATUS, {h, "1", "2"}));
   }
 
-  void done(uint64_t t, uint32_t wi) {
-    Worker& w = workers_[wi];
-    uint32_t s = w.job;
-    Job& j = jobs_[s];
+  // The worker's terminal packet (a WORK_DATA first for --data jobs) and the server's copy of them
+  // for the clients.
+  void terminal_pdus(const Job& j, std::string& req, std::string& res) {
     const FunctionSpec& f = fns_[j.func];
-    FnTruth& tr = truth_[j.func];
-    std::string h = handle(j), req, res, chunk;
+    std::string h = handle(j), chunk;
     if (j.data) {
       chunk = payload(std::max<uint32_t>(16, f.result / 4));
       gp::append_packet(req, gp::Magic::Req, gp::WORK_DATA, {h, chunk});
@@ -670,9 +543,9 @@ class Sim {
     uint32_t type = gp::WORK_COMPLETE;
     std::string data;
     switch (j.outcome) {
-      case Outcome::Complete: data = payload(f.result); tr.complete++; break;
-      case Outcome::Fail: type = gp::WORK_FAIL; tr.fail++; break;
-      case Outcome::Exception: type = gp::WORK_EXCEPTION; data = "RuntimeError: synthetic failure"; tr.exception++; break;
+      case Outcome::Complete: data = payload(f.result); break;
+      case Outcome::Fail: type = gp::WORK_FAIL; break;
+      case Outcome::Exception: type = gp::WORK_EXCEPTION; data = "RuntimeError: synthetic failure"; break;
     }
     if (type == gp::WORK_FAIL) {
       gp::append_packet(req, gp::Magic::Req, type, {h});
@@ -681,27 +554,105 @@ class Sim {
       gp::append_packet(req, gp::Magic::Req, type, {h, data});
       gp::append_packet(res, gp::Magic::Res, type, {h, data});
     }
-    uint64_t tt = net_.send(w.conn, 0, t, req), td = 0;
-    tr.s.run.push_back(sat(tt - j.assign_t));
+  }
+
+  // The worker has ended its job at `t`.
+  void done(uint64_t t, uint32_t wi) {
+    Worker& w = workers_[wi];
+    uint32_t s = w.job;
+    Job& j = jobs_[s];
+    FnTruth& tr = truth_[j.func];
+    WorkerConnTruth& wt = worker_truth_[w.truth];
+    std::string req, res;
+    if (j.order == Order::EndBeforeAssign) res = std::move(j.result);  // the terminal is out already
+    else terminal_pdus(j, req, res);
+    switch (j.outcome) {
+      case Outcome::Complete: tr.complete++; wt.complete++; break;
+      case Outcome::Fail: tr.fail++; wt.fail++; break;
+      case Outcome::Exception: tr.exception++; wt.exception++; break;
+    }
+    wt.jobs++;
+    // tt: the terminal's time in the capture; heard: when the server has it (its copies follow).
+    uint64_t tt, heard, td = 0;
+    if (j.order == Order::EndBeforeAssign) {
+      tt = j.end_stamp;
+      heard = t;
+    } else if (j.order == Order::ResultBeforeEnd) {
+      // The worker's side is captured by a clock ahead of the client's side: its terminal is
+      // stamped after the creating client's copy of it.
+      heard = t;
+      td = net_.send(clients_[j.client], 1, heard + srv_delay(), res);
+      tt = net_.send(w.conn, 0, td + model_.between(1, kSkewMax), req);
+    } else {
+      tt = heard = net_.send(w.conn, 0, t, req);
+    }
+    tr.s.run.push_back(sat(span(j.assign_t, tt)));
     if (!j.bg) {
-      td = net_.send(clients_[j.client], 1, tt + srv_delay(), res);
+      if (j.order != Order::ResultBeforeEnd) td = net_.send(clients_[j.client], 1, heard + srv_delay(), res);
       tr.s.total.push_back(sat(td - j.submit_t));
       // The creating client hears first, so "total" is the same whether a reader takes the
       // creating client's result or the first result sent to any client of the job.
-      for (uint32_t c : j.extra_clients) net_.send(clients_[c], 1, std::max(tt + srv_delay(), td), res);
+      for (uint32_t c : j.extra_clients) net_.send(clients_[c], 1, std::max(heard + srv_delay(), td), res);
     }
+    if (tt < j.assign_t) j.reorder |= kEndBeforeAssign;
+    if (tt < j.created_t) j.reorder |= kEndBeforeCreated;
+    if (!j.bg && td < tt) j.reorder |= kResultBeforeEnd;
     job_row(j, tt, td);
-    uint64_t next = tt;
+    count_job_end(j);
+    const uint64_t after = std::max(tt, heard);  // the worker's next packet comes after both
+    uint64_t next = after;
     if (j.outcome == Outcome::Exception && model_.chance(cfg_.exception_then_fail)) {
       // Some client libraries follow WORK_EXCEPTION with WORK_FAIL; gearmand has dropped the job.
-      next = net_.send(w.conn, 0, tt + 5, gp::make_request(gp::WORK_FAIL, {h}));
+      next = net_.send(w.conn, 0, after + 5, gp::make_request(gp::WORK_FAIL, {handle(j)}));
       next = net_.send(w.conn, 1, next + srv_delay(),
                        gp::make_response(gp::ERROR, {"JOB_NOT_FOUND", "Job given in work result not found"}));
     }
     release(s);
     w.state = Worker::State::Grabbing;
     schedule(next + worker_delay(), Ev::WorkerGrab, wi);
-    maybe_finish(tt);
+    maybe_finish(after);
+  }
+
+  // The per-function counts of a job that has ended (or is open at the end of the capture).
+  void count_job_end(const Job& j) {
+    FnTruth& tr = truth_[j.func];
+    if (j.assignments > 1) tr.reassigned++;
+    if (j.reorder & (kAssignBeforeCreated | kEndBeforeAssign | kResultBeforeEnd)) tr.reordered++;
+    for (unsigned b = 0; b < 8; ++b)
+      if (j.reorder & (1u << b)) reorder_counts_[b]++;
+  }
+
+  // The worker's connection dies while it holds a job (the process crashed or was killed), with
+  // FIN or RST. gearmand puts the job back in its queue and gives it to the next worker that asks
+  // (a second JOB_ASSIGN); the worker comes back on a new connection.
+  void die(uint64_t t, uint32_t wi) {
+    Worker& w = workers_[wi];
+    Job& j = jobs_[w.job];
+    WorkerConnTruth& wt = worker_truth_[w.truth];
+    const bool rst = model_.chance(0.5);
+    if (rst) net_.reset(w.conn, t);
+    else net_.close(w.conn, t);
+    wt.lost++;
+    wt.death = rst ? 2 : 1;
+    j.lost_port = wt.port;
+    j.planned_end = UINT64_MAX;
+    fn_running_[j.func]--;
+    w.state = Worker::State::Dead;
+    w.alive = false;
+    schedule(t + 20, Ev::Ready, w.job);  // the server has read the close: the job is queued again
+    schedule(t + model_.between(1000, 5000), Ev::WorkerReconnect, wi);
+  }
+
+  void reconnect(uint64_t t, uint32_t wi) {
+    if (next_port_ > 65535) return;  // no port left: the worker stays away
+    Worker& w = workers_[wi];
+    w.conn = net_.open(uint16_t(next_port_++));
+    w.truth = new_worker_truth(w.conn);
+    w.alive = true;
+    w.state = Worker::State::Starting;
+    net_.handshake(w.conn, t);
+    uint64_t ts = net_.send(w.conn, 0, t + 60, can_do_all());
+    schedule(ts + worker_delay(), Ev::WorkerGrab, wi);
   }
 
   // One line of --jobs-csv per job, written when it ends (or at the end of the capture).
@@ -710,12 +661,34 @@ class Sim {
     static const char* prio[3] = {"high", "normal", "low"};
     static const char* outcome[3] = {"complete", "fail", "exception"};
     auto opt = [](uint64_t v) { return v ? std::to_string(v) : std::string(); };
-    std::fprintf(csv_, "H:gen:%" PRIu64 ",%s,%s,%s,%d,%s,%zu,%u,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%s,%s,%" PRIu64 ",%s,%s\n",
+    std::fprintf(csv_, "H:gen:%" PRIu64 ",%s,%s,%s,%d,%s,%zu,%u,%u,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%s,%s,%" PRIu64 ",%s,%s",
                  j.handle_no, fns_[j.func].name.c_str(), unique(j.unique).c_str(), prio[j.prio], j.bg ? 1 : 0,
                  end ? outcome[int(j.outcome)] : "incomplete", j.extra_clients.size(),
                  unsigned(net_.conn(clients_[j.client]).port), unsigned(net_.conn(workers_[j.worker].conn).port),
-                 j.submit_t, j.created_t, j.assign_t, opt(end).c_str(), opt(delivered).c_str(), j.assign_t - j.created_t,
-                 end ? std::to_string(end - j.assign_t).c_str() : "", delivered ? std::to_string(delivered - j.submit_t).c_str() : "");
+                 j.submit_t, j.created_t, j.assign_t, opt(end).c_str(), opt(delivered).c_str(), span(j.created_t, j.first_assign_t),
+                 end ? std::to_string(span(j.assign_t, end)).c_str() : "", delivered ? std::to_string(delivered - j.submit_t).c_str() : "");
+    if (cfg_.orderings()) {
+      std::string order;
+      for (unsigned b = 0; b < 8; ++b)
+        if (j.reorder & (1u << b)) order += (order.empty() ? "" : "+") + std::string(reorder_name(1u << b));
+      std::fprintf(csv_, ",%u,%" PRIu64 ",%s,%s", j.assignments, j.first_assign_t,
+                   j.lost_port ? std::to_string(j.lost_port).c_str() : "", order.c_str());
+    }
+    std::fputc('\n', csv_);
+  }
+  uint64_t reorder_count(unsigned bit) const {
+    for (unsigned b = 0; b < 8; ++b)
+      if (bit == 1u << b) return reorder_counts_[b];
+    return 0;
+  }
+  static const char* reorder_name(unsigned bit) {
+    switch (bit) {
+      case kAssignBeforeCreated: return "assign_before_created";
+      case kEndBeforeCreated: return "end_before_created";
+      case kResultBeforeEnd: return "result_before_end";
+      case kEndBeforeAssign: return "end_before_assign";
+      default: return "?";
+    }
   }
 
   void release(uint32_t s) {
@@ -760,7 +733,7 @@ class Sim {
       for (size_t i = 0; i < clients_.size(); ++i)
         gp::append_admin_line(reply, std::to_string(fd++) + " 127.0.0.1 - :", false);
       for (size_t i = 0; i < workers_.size(); ++i)
-        gp::append_admin_line(reply, std::to_string(fd++) + " 127.0.0.1 - :" + all, false);
+        if (workers_[i].alive) gp::append_admin_line(reply, std::to_string(fd++) + " 127.0.0.1 - :" + all, false);
       gp::append_admin_line(reply, std::to_string(fd++) + " 127.0.0.1 - :", false);  // this connection
     }
     gp::append_admin_line(reply, ".", false);
@@ -772,11 +745,16 @@ class Sim {
 
   void finish(uint64_t t) {
     for (uint32_t s : inflight_) {
-      truth_[jobs_[s].func].incomplete++;
-      job_row(jobs_[s], 0, 0);
+      const Job& j = jobs_[s];
+      truth_[j.func].incomplete++;
+      // Every connection closes below: a stuck worker's close loses its job, as a death does.
+      if (j.assignments > 0 && workers_[j.worker].alive) worker_truth_[workers_[j.worker].truth].lost++;
+      job_row(j, 0, 0);
+      count_job_end(j);
     }
     for (uint32_t i = 0; i < clients_.size(); ++i) net_.close(clients_[i], t + 100 * i);
-    for (uint32_t i = 0; i < workers_.size(); ++i) net_.close(workers_[i].conn, t + 100 * (clients_.size() + i));
+    for (uint32_t i = 0; i < workers_.size(); ++i)
+      if (workers_[i].alive) net_.close(workers_[i].conn, t + 100 * (clients_.size() + i));
     end_us_ = t + 100 * (clients_.size() + workers_.size()) + 40;
     // Sleeping workers get no more events; the event queue now drains.
     sleeping_.clear();
@@ -796,16 +774,44 @@ class Sim {
       all.jobs += t.jobs; all.complete += t.complete; all.fail += t.fail; all.exception += t.exception;
       all.incomplete += t.incomplete; all.background += t.background;
       all.coalesced_submits += t.coalesced_submits; all.submits += t.submits;
+      all.reassigned += t.reassigned; all.reordered += t.reordered;
     }
+    // The wire-order keys are written only when one of their options is on: without them the
+    // truth is byte for byte what it was before they existed.
+    const bool orderings = cfg_.orderings();
     std::fprintf(f, "{\n  \"generator\": {\"seed\": %" PRIu64 ", \"jobs\": %" PRIu64 ", \"clients\": %u, \"workers\": %u, "
-                 "\"rate_per_s\": %.3f, \"link\": \"%s\", \"server_port\": %u, \"admin_connections\": %" PRIu64 "},\n",
+                 "\"rate_per_s\": %.3f, \"link\": \"%s\", \"server_port\": %u, \"admin_connections\": %" PRIu64,
                  cfg_.seed, cfg_.jobs, cfg_.clients, cfg_.workers, 1e6 / mean_gap_us_,
                  cfg_.null_link ? "NULL" : "EN10MB", kServerPort, admin_polls_);
+    if (orderings)
+      std::fprintf(f, ",\n                \"assign_before_created\": %g, \"end_before_created\": %g, \"result_before_end\": %g, "
+                   "\"end_before_assign\": %g, \"worker_deaths\": %u",
+                   cfg_.assign_before_created, cfg_.end_before_created, cfg_.result_before_end,
+                   cfg_.end_before_assign, cfg_.worker_deaths);
+    std::fprintf(f, "},\n");
     std::fprintf(f, "  \"jobs\": {\"total\": %" PRIu64 ", \"complete\": %" PRIu64 ", \"fail\": %" PRIu64
                  ", \"exception\": %" PRIu64 ", \"incomplete\": %" PRIu64 ", \"background\": %" PRIu64
-                 ", \"submits\": %" PRIu64 ", \"coalesced_submits\": %" PRIu64 "},\n",
+                 ", \"submits\": %" PRIu64 ", \"coalesced_submits\": %" PRIu64,
                  all.jobs, all.complete, all.fail, all.exception, all.incomplete, all.background,
                  all.submits, all.coalesced_submits);
+    if (orderings) std::fprintf(f, ", \"reassigned\": %" PRIu64 ", \"reordered\": %" PRIu64, all.reassigned, all.reordered);
+    std::fprintf(f, "},\n");
+    if (orderings) {
+      std::fprintf(f, "  \"reordering\": {\"assign_before_created\": %" PRIu64 ", \"end_before_created\": %" PRIu64
+                   ", \"result_before_end\": %" PRIu64 ", \"end_before_assign\": %" PRIu64 "},\n",
+                   reorder_count(kAssignBeforeCreated), reorder_count(kEndBeforeCreated),
+                   reorder_count(kResultBeforeEnd), reorder_count(kEndBeforeAssign));
+      std::fprintf(f, "  \"workers\": [");
+      for (size_t i = 0; i < worker_truth_.size(); ++i) {
+        const WorkerConnTruth& w = worker_truth_[i];
+        static const char* death[3] = {"", ", \"death\": \"fin\"", ", \"death\": \"rst\""};
+        std::fprintf(f, "%s\n    {\"address\": \"127.0.0.1:%u\", \"port\": %u, \"jobs\": %" PRIu64 ", \"complete\": %" PRIu64
+                     ", \"fail\": %" PRIu64 ", \"exception\": %" PRIu64 ", \"lost\": %" PRIu64 "%s}",
+                     i ? "," : "", unsigned(w.port), unsigned(w.port), w.jobs, w.complete, w.fail, w.exception, w.lost,
+                     death[w.death]);
+      }
+      std::fprintf(f, "\n  ],\n");
+    }
     std::fprintf(f, "  \"functions\": [");
     bool first = true;
     for (size_t i : order) {
@@ -815,6 +821,8 @@ class Sim {
                    ", \"submits\": %" PRIu64 ", \"coalesced_submits\": %" PRIu64 ",\n     ",
                    first ? "" : ",", fns_[i].name.c_str(), t.jobs, t.complete, t.fail, t.exception, t.incomplete,
                    t.background, t.submits, t.coalesced_submits);
+      if (orderings)
+        std::fprintf(f, "\"reassigned\": %" PRIu64 ", \"reordered\": %" PRIu64 ",\n     ", t.reassigned, t.reordered);
       put_stats(f, "queue_ms", t.s.queue);
       std::fprintf(f, ",\n     ");
       put_stats(f, "run_ms", t.s.run);
@@ -848,6 +856,9 @@ class Sim {
   std::vector<uint32_t> free_, inflight_;
   std::vector<std::deque<uint32_t>> ready_;  // [function * 3 + priority]
   std::vector<FnTruth> truth_;
+  std::vector<WorkerConnTruth> worker_truth_;  // by worker connection, in the order they opened
+  uint64_t reorder_counts_[8] = {};            // jobs per k* bit
+  uint64_t deaths_ = 0;
   uint64_t created_ = 0, submits_ = 0, stuck_jobs_ = 0, end_us_ = 0;
   bool finishing_ = false, closed_ = false;
   std::FILE* csv_ = nullptr;

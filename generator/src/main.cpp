@@ -75,6 +75,26 @@ int main(int argc, char** argv) {
                      "every MS milliseconds a gearadmin-like connection sends \"status\" or \"workers\" "
                      "(alternately) and gets the reply list (0: none)"),
       "MS")->check(CLI::NonNegativeNumber);
+  doc(app.add_option("--assign-before-created", cfg.assign_before_created,
+                     "share of new jobs a threaded server gives a sleeping worker before their JOB_CREATED "
+                     "is out (the client's JOB_CREATED comes after JOB_ASSIGN)"),
+      "P")->check(share);
+  doc(app.add_option("--end-before-created", cfg.end_before_created,
+                     "share of new jobs that are quick and also ended by the worker before their JOB_CREATED "
+                     "(the client's copies still come after it)"),
+      "P")->check(share);
+  doc(app.add_option("--result-before-end", cfg.result_before_end,
+                     "share of foreground jobs whose result to the client is captured before the worker's "
+                     "terminal packet (worker side's clock ahead)"),
+      "P")->check(share);
+  doc(app.add_option("--end-before-assign", cfg.end_before_assign,
+                     "share of quick jobs whose worker's terminal is captured before their JOB_ASSIGN "
+                     "(worker side's clock behind)"),
+      "P")->check(share);
+  doc(app.add_option("--worker-deaths", cfg.worker_deaths,
+                     "worker connections that die (FIN or RST) holding a job, spread over the run; the server "
+                     "gives the job to another worker; the worker reconnects"),
+      "N");
   doc(app.add_option("--mss", cfg.mss, "TCP segment size (65483: loopback)"), "N")->check(CLI::Range(1u, 65535u));
   doc(app.add_option("--split", cfg.split, "share of sends split at a random byte"), "P")->check(share);
   doc(app.add_option("--reorder", cfg.reorder, "share of sends split and captured out of order"), "P")

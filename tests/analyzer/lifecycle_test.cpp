@@ -8,27 +8,12 @@
 using namespace gearproto;
 using gan::Analyzer;
 using gan::JobRecord;
+using synth::Fed;
 
 namespace {
 
 constexpr int64_t kMs = 1000000;
 
-struct Fed {
-  Analyzer a;
-  std::vector<JobRecord> jobs;
-  explicit Fed(const synth::Script& s) {
-    a.set_job_sink([this](const JobRecord& r) { jobs.push_back(r); });
-    synth::feed(a, s.segs);
-  }
-  const JobRecord* job(const std::string& handle) const {
-    for (const auto& j : jobs) if (j.handle == handle) return &j;
-    return nullptr;
-  }
-  uint64_t warning(const std::string& kind) const {
-    for (const auto& w : a.warnings()) if (w.kind == kind) return w.count;
-    return 0;
-  }
-};
 
 }  // namespace
 

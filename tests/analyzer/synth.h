@@ -46,6 +46,24 @@ std::vector<Seg> from_capture(const std::string& path, size_t chunk = 0, uint16_
 // Feeds segments to a fresh analyzer and finishes it.
 void feed(gan::Analyzer& a, const std::vector<Seg>& segs);
 
+// A script fed to an analyzer, with every job it closed.
+struct Fed {
+  gan::Analyzer a;
+  std::vector<gan::JobRecord> jobs;
+  explicit Fed(const Script& s) {
+    a.set_job_sink([this](const gan::JobRecord& r) { jobs.push_back(r); });
+    feed(a, s.segs);
+  }
+  const gan::JobRecord* job(const std::string& handle) const {
+    for (const auto& j : jobs) if (j.handle == handle) return &j;
+    return nullptr;
+  }
+  uint64_t warning(const std::string& kind) const {
+    for (const auto& w : a.warnings()) if (w.kind == kind) return w.count;
+    return 0;
+  }
+};
+
 enum class Link { Ethernet, EthernetVlanQinQ, Sll, Sll2, Null, Raw };
 // A frame for `s` (IPv4 or IPv6 per its addresses).
 std::string frame(const Seg& s, Link link);

@@ -111,6 +111,8 @@ TEST(AnalyzerThreads, GeneratedCaptureGivesTheSameOutput) {
   expect_same(g.pcap);
   // Connections dropped at the cap (their slots reused) and jobs closed early at the open-jobs cap.
   expect_same(g.pcap, "--max-connections 30 --max-open-jobs 200");
+  // Intervals run on the job stage's thread: the frames' clock crosses over with the events.
+  expect_same(g.pcap, "--interval 0.1");
 }
 
 // Messages larger than a batch copies are handed over on the reading thread, in their place.

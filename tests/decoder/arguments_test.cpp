@@ -238,6 +238,10 @@ TEST(RealBytes, PerlWorkerCompleteWithoutSeparator) {
   EXPECT_EQ(*a.get(Arg::Payload), "");
   EXPECT_EQ(a.find(Arg::Payload)->offset, 6u);
   EXPECT_EQ(a.find(Arg::Payload)->defects, uint32_t(kMissingLastSeparator));
+  // The empty argument is a view at the end of the data, like any other (fuzz_arguments checks
+  // that every value lies inside the data; a null view did not).
+  const Bytes data = pdu.substr(kHeaderSize);
+  EXPECT_EQ(a.get(Arg::Payload)->data(), data.data() + data.size());
   // Perl Gearman::Worker::send_work_status passes only the numerator on ("handle\0num"): the
   // denominator is the missing last argument.
   a = split(WORK_STATUS, B("H:vm:1\0" "5"));

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -69,12 +70,13 @@ geargen::Config small(uint64_t seed = 7) {
   return c;
 }
 
-// One decoded PDU with the time of the segment that holds its last byte.
+// One decoded PDU with the time and frame of the segment that holds its last byte.
 struct Pdu {
   uint32_t type;
   gearproto::Magic magic;
   std::string handle, function;
   double time;
+  uint64_t frame = 0;
 };
 
 struct Collect : gearproto::MessageSink {
@@ -85,10 +87,18 @@ struct Collect : gearproto::MessageSink {
   void on_skip(uint64_t, uint64_t len, gearproto::SkipReason, gearproto::FrameError) override { skipped += len; }
 };
 
-double time_at(const testsupport::Direction& d, uint64_t offset) {
+const testsupport::Segment* segment_at(const testsupport::Direction& d, uint64_t offset) {
   auto it = std::upper_bound(d.segments.begin(), d.segments.end(), offset,
                              [](uint64_t o, const testsupport::Segment& s) { return o < s.stream_offset; });
-  return it == d.segments.begin() ? 0 : std::prev(it)->time;
+  return it == d.segments.begin() ? nullptr : &*std::prev(it);
+}
+double time_at(const testsupport::Direction& d, uint64_t offset) {
+  const testsupport::Segment* s = segment_at(d, offset);
+  return s ? s->time : 0;
+}
+uint64_t frame_at(const testsupport::Direction& d, uint64_t offset) {
+  const testsupport::Segment* s = segment_at(d, offset);
+  return s ? s->frame : 0;
 }
 
 // Decodes one direction; fails the test on any skipped byte or frame error.
@@ -109,7 +119,8 @@ std::vector<Pdu> decode(const testsupport::Direction& d, std::vector<std::string
     }
     EXPECT_EQ(m.kind, gearproto::MessageKind::Binary);
     EXPECT_EQ(m.error, gearproto::FrameError::None);
-    Pdu p{m.header.type, m.header.magic, {}, {}, time_at(d, m.offset + m.raw.size() - 1)};
+    const uint64_t last = m.offset + m.raw.size() - 1;
+    Pdu p{m.header.type, m.header.magic, {}, {}, time_at(d, last), frame_at(d, last)};
     // Arguments by hand from the owned copy: the first NUL-separated fields.
     std::string data = sink.raw[i].substr(12);
     const auto* info = m.header.info;
@@ -133,6 +144,7 @@ std::vector<Pdu> decode(const testsupport::Direction& d, std::vector<std::string
 struct Decoded {
   std::map<std::string, uint64_t> count;  // "REQ SUBMIT_JOB" -> n
   std::vector<std::pair<std::vector<Pdu>, std::vector<Pdu>>> conns;  // (to_server, to_client)
+  std::vector<uint16_t> ports;  // each connection's client-side port
   uint64_t frames_with_payload = 0;
 };
 Decoded decode_all(const std::string& pcap, bool allow_text = false) {
@@ -146,6 +158,7 @@ Decoded decode_all(const std::string& pcap, bool allow_text = false) {
       for (const Pdu& p : *v)
         out.count[std::string(gearproto::magic_name(p.magic)) + " " + gearproto::packet_name(p.type)]++;
     out.conns.push_back({std::move(up), std::move(down)});
+    out.ports.push_back(c.client_port);
   }
   return out;
 }
@@ -187,7 +200,8 @@ void expect_counts_match(const Generated& g, const Decoded& d) {
   EXPECT_EQ(sub_bg, bg);
   EXPECT_EQ(submits, total + coalesced);
   EXPECT_EQ(n("RES JOB_CREATED"), submits);
-  EXPECT_EQ(n("RES JOB_ASSIGN") + n("RES JOB_ASSIGN_UNIQ"), total - 0);  // every job is assigned
+  // Every job is assigned; a job whose worker died is assigned again.
+  EXPECT_EQ(n("RES JOB_ASSIGN") + n("RES JOB_ASSIGN_UNIQ"), total + j.value("reassigned", uint64_t(0)));
   EXPECT_EQ(n("REQ WORK_COMPLETE"), complete);
   EXPECT_EQ(n("REQ WORK_EXCEPTION"), exception);
   EXPECT_EQ(n("REQ WORK_FAIL"), fail);
@@ -391,6 +405,352 @@ TEST(Generator, FunctionSpecParses) {
   EXPECT_THROW(geargen::parse_functions("a:zzz=1"), std::invalid_argument);
   EXPECT_THROW(geargen::parse_functions("a:fail=0.8:exc=0.8"), std::invalid_argument);
   EXPECT_THROW(geargen::parse_functions(""), std::invalid_argument);
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// Wire orders of threaded servers and merged captures, and worker deaths (docs/generator.md).
+
+// When a packet of a job is in the capture.
+struct At {
+  uint64_t frame = 0;  // 0: not in the capture
+  double time = 0;
+};
+// A job as the capture shows it, read without the generator's help: the project's decoder frames
+// the PDUs, this reader decides what each means.
+struct WireJob {
+  std::string fn;
+  bool bg = false;
+  int creator = -1;            // the client connection whose submit came first
+  At submit, created, result;  // the creator's submit, JOB_CREATED and first result
+  std::vector<std::pair<At, size_t>> assigns;  // every JOB_ASSIGN*, in frame order, with its connection
+  At end;                      // the worker's first terminal packet
+  size_t end_conn = 0;
+  std::vector<At> relays;      // the server's WORK_* copies on the creator's connection
+};
+bool before(const At& a, const At& b) { return a.frame && b.frame && a.frame < b.frame; }
+
+std::map<std::string, WireJob> wire_jobs(const Decoded& d) {
+  std::map<std::string, WireJob> jobs;
+  for (size_t ci = 0; ci < d.conns.size(); ++ci) {
+    auto& [up, down] = d.conns[ci];
+    std::vector<const Pdu*> subs, created;
+    for (auto& p : up) if (p.function.size() && gearproto::packet_info(p.type)->job_role == gearproto::JobRole::Submit) subs.push_back(&p);
+    for (auto& p : down) if (p.type == gearproto::JOB_CREATED) created.push_back(&p);
+    EXPECT_EQ(subs.size(), created.size());  // answers in submit order, one each
+    for (size_t i = 0; i < std::min(subs.size(), created.size()); ++i) {
+      WireJob& j = jobs[created[i]->handle];
+      if (j.creator < 0 || subs[i]->frame < j.submit.frame) {
+        j.fn = subs[i]->function;
+        j.bg = gearproto::packet_info(subs[i]->type)->background;
+        j.creator = int(ci);
+        j.submit = {subs[i]->frame, subs[i]->time};
+        j.created = {created[i]->frame, created[i]->time};
+      }
+    }
+  }
+  for (size_t ci = 0; ci < d.conns.size(); ++ci) {
+    auto& [up, down] = d.conns[ci];
+    for (auto& p : down)
+      if (p.type == gearproto::JOB_ASSIGN || p.type == gearproto::JOB_ASSIGN_UNIQ) jobs[p.handle].assigns.push_back({{p.frame, p.time}, ci});
+    for (auto& p : up) {
+      if (p.magic != gearproto::Magic::Req || gearproto::packet_info(p.type)->job_role != gearproto::JobRole::Terminal) continue;
+      WireJob& j = jobs[p.handle];
+      if (!j.end.frame || p.frame < j.end.frame) { j.end = {p.frame, p.time}; j.end_conn = ci; }
+    }
+  }
+  for (auto& [h, j] : jobs) {
+    std::sort(j.assigns.begin(), j.assigns.end(), [](auto& a, auto& b) { return a.first.frame < b.first.frame; });
+    if (j.creator < 0) continue;
+    for (auto& p : d.conns[size_t(j.creator)].second) {
+      if (p.handle != h) continue;
+      auto role = gearproto::packet_info(p.type)->job_role;
+      if (role == gearproto::JobRole::Update || role == gearproto::JobRole::Terminal) j.relays.push_back({p.frame, p.time});
+      if (role == gearproto::JobRole::Terminal && !j.result.frame) j.result = {p.frame, p.time};
+    }
+  }
+  return jobs;
+}
+
+int64_t us(double from, double to) { return int64_t(std::llround((to - from) * 1e6)); }
+int64_t clamped_us(const At& from, const At& to) { return std::max<int64_t>(0, us(from.time, to.time)); }
+
+// Recomputes every function's latencies from the capture (queue from the JOB_CREATED to the first
+// JOB_ASSIGN, run from the last JOB_ASSIGN to the worker's terminal, total from the creator's
+// submit to its result; an interval the order makes negative counts 0) and compares them with
+// the truth, exactly; and the per-function reassigned and reordered counts.
+void expect_latencies_from_capture(const Generated& g, const std::map<std::string, WireJob>& jobs) {
+  std::map<std::string, std::vector<int64_t>> q, r, t;
+  std::map<std::string, uint64_t> reassigned, reordered;
+  for (auto& [h, j] : jobs) {
+    SCOPED_TRACE(h);
+    ASSERT_GE(j.creator, 0);
+    ASSERT_FALSE(j.assigns.empty());
+    const At& first = j.assigns.front().first;
+    const At& last = j.assigns.back().first;
+    q[j.fn].push_back(clamped_us(j.created, first));
+    if (j.assigns.size() > 1) reassigned[j.fn]++;
+    if (before(first, j.created) || before(j.end, last) || before(j.result, j.end)) reordered[j.fn]++;
+    if (!j.end.frame) continue;
+    r[j.fn].push_back(clamped_us(last, j.end));
+    if (!j.bg) t[j.fn].push_back(clamped_us(j.submit, j.result));
+  }
+  ASSERT_EQ(g.truth["functions"].size(), q.size());
+  for (const auto& f : g.truth["functions"]) {
+    std::string name = f["name"];
+    SCOPED_TRACE(name);
+    EXPECT_EQ(uint64_t(f["reassigned"]), reassigned[name]);
+    EXPECT_EQ(uint64_t(f["reordered"]), reordered[name]);
+    for (auto [key, v] : {std::pair{"queue_ms", &q[name]}, {"run_ms", &r[name]}, {"total_ms", &t[name]}}) {
+      SCOPED_TRACE(key);
+      ASSERT_EQ(uint64_t(f[key]["count"]), v->size());
+      if (v->empty()) continue;
+      EXPECT_NEAR(double(f[key]["min"]), rank_ms(*v, 0), 1e-9);
+      EXPECT_NEAR(double(f[key]["p50"]), rank_ms(*v, 50), 1e-9);
+      EXPECT_NEAR(double(f[key]["p90"]), rank_ms(*v, 90), 1e-9);
+      EXPECT_NEAR(double(f[key]["p99"]), rank_ms(*v, 99), 1e-9);
+      EXPECT_NEAR(double(f[key]["max"]), rank_ms(*v, 100), 1e-9);
+      int64_t sum = 0;
+      for (int64_t x : *v) sum += x;
+      EXPECT_NEAR(double(f[key]["mean"]), double(sum) / double(v->size()) / 1000.0, 1e-6);
+    }
+  }
+}
+
+// A TCP segment's flags as the capture has them (classic pcap, Ethernet, IPv4: what the generator
+// writes), read here without the project's parsers.
+struct TcpFlags {
+  uint64_t frame;
+  uint16_t client_port;  // the side that is not 4730
+  bool from_client;
+  uint8_t flags;
+};
+std::vector<TcpFlags> tcp_flags(const std::string& pcap) {
+  std::string b = slurp(pcap);
+  std::vector<TcpFlags> out;
+  EXPECT_GE(b.size(), 24u);
+  EXPECT_EQ(uint8_t(b[20]), 1);  // DLT_EN10MB
+  auto u16 = [&](size_t o) { return uint16_t((uint8_t(b[o]) << 8) | uint8_t(b[o + 1])); };
+  uint64_t frame = 0;
+  for (size_t off = 24; off + 16 <= b.size();) {
+    uint32_t caplen;
+    std::memcpy(&caplen, b.data() + off + 8, 4);
+    size_t pkt = off + 16;
+    off = pkt + caplen;
+    ++frame;
+    size_t ip = pkt + 14, tcp = ip + 4 * (uint8_t(b[ip]) & 0x0f);
+    if (tcp + 14 > b.size() || uint8_t(b[ip + 9]) != 6) continue;
+    uint16_t sport = u16(tcp), dport = u16(tcp + 2);
+    bool from_client = dport == 4730;
+    out.push_back({frame, from_client ? sport : dport, from_client, uint8_t(b[tcp + 13])});
+  }
+  return out;
+}
+
+geargen::Config orderings_config(uint64_t seed) {
+  geargen::Config c = small(seed);
+  c.split = 0.02;
+  return c;
+}
+
+TEST(GeneratorOrderings, OffByDefaultAndTheTruthSaysNothingOfThem) {
+  auto g = run(small(), "plain");
+  EXPECT_FALSE(g.truth.contains("reordering"));
+  EXPECT_FALSE(g.truth.contains("workers"));
+  EXPECT_FALSE(g.truth["jobs"].contains("reassigned"));
+  geargen::Config c = small();
+  c.worker_deaths = 1;
+  auto o = run(c, "one-death");
+  EXPECT_TRUE(o.truth.contains("reordering"));
+  EXPECT_EQ(uint64_t(o.truth["jobs"]["reassigned"]), 1u);
+}
+
+TEST(GeneratorOrderings, ThreadedServerAssignsBeforeTheJobCreatedIsOut) {
+  geargen::Config c = orderings_config(21);
+  c.assign_before_created = 0.1;
+  c.end_before_created = 0.05;
+  auto g = run(c, "threaded");
+  Decoded d = decode_all(g.pcap);
+  expect_counts_match(g, d);
+  auto jobs = wire_jobs(d);
+  uint64_t assign_first = 0, end_first = 0;
+  for (auto& [h, j] : jobs) {
+    SCOPED_TRACE(h);
+    if (before(j.assigns.front().first, j.created)) {
+      ++assign_first;
+      // The server hands the job over at once: the JOB_CREATED is late by a millisecond at most.
+      EXPECT_LT(j.created.time - j.assigns.front().first.time, 1e-3);
+    }
+    if (before(j.end, j.created)) ++end_first;
+    // On the client's own connection the server's copies never come before its JOB_CREATED.
+    for (const At& a : j.relays) EXPECT_LT(j.created.frame, a.frame);
+  }
+  const auto& ro = g.truth["reordering"];
+  EXPECT_EQ(uint64_t(ro["assign_before_created"]), assign_first);
+  EXPECT_EQ(uint64_t(ro["end_before_created"]), end_first);
+  // About the shares asked for (the order needs a sleeping worker, which is mostly there).
+  EXPECT_GT(assign_first, c.jobs * 10 / 100);
+  EXPECT_GT(end_first, c.jobs * 3 / 100);
+  EXPECT_LE(end_first, assign_first);
+  EXPECT_EQ(uint64_t(g.truth["jobs"]["reordered"]), assign_first);
+  expect_latencies_from_capture(g, jobs);
+}
+
+TEST(GeneratorOrderings, MergedCaptureShowsResultBeforeEndAndEndBeforeAssign) {
+  geargen::Config c = orderings_config(22);
+  c.result_before_end = 0.1;
+  c.end_before_assign = 0.1;
+  auto g = run(c, "merged");
+  Decoded d = decode_all(g.pcap);
+  expect_counts_match(g, d);
+  auto jobs = wire_jobs(d);
+  uint64_t result_first = 0, end_first = 0;
+  for (auto& [h, j] : jobs) {
+    SCOPED_TRACE(h);
+    const At& assign = j.assigns.back().first;
+    if (before(j.result, j.end)) {
+      ++result_first;
+      EXPECT_LE(j.end.time - j.result.time, 300e-6 + 1e-9);  // two clocks a few hundred us apart
+    }
+    if (before(j.end, assign)) {
+      ++end_first;
+      EXPECT_LE(assign.time - j.end.time, 300e-6 + 1e-9);
+      EXPECT_EQ(j.end_conn, j.assigns.back().second);  // the same worker's connection
+    }
+  }
+  const auto& ro = g.truth["reordering"];
+  EXPECT_EQ(uint64_t(ro["result_before_end"]), result_first);
+  EXPECT_EQ(uint64_t(ro["end_before_assign"]), end_first);
+  EXPECT_GT(result_first, c.jobs * 4 / 100);  // 10 % of the foreground jobs
+  EXPECT_GT(end_first, c.jobs * 7 / 100);
+  EXPECT_EQ(uint64_t(ro["assign_before_created"]), 0u);
+  expect_latencies_from_capture(g, jobs);
+}
+
+TEST(GeneratorOrderings, DeadWorkersJobIsAssignedAgainAndCountedOnce) {
+  geargen::Config c = orderings_config(23);
+  c.worker_deaths = 6;
+  auto g = run(c, "deaths");
+  Decoded d = decode_all(g.pcap);
+  EXPECT_EQ(d.conns.size(), size_t(c.clients + c.workers + 6));  // each dead worker came back
+  expect_counts_match(g, d);
+  auto jobs = wire_jobs(d);
+  auto flags = tcp_flags(g.pcap);
+  std::map<uint16_t, uint64_t> lost;
+  std::map<uint16_t, std::string> death;
+  uint64_t reassigned = 0;
+  for (auto& [h, j] : jobs) {
+    SCOPED_TRACE(h);
+    ASSERT_LE(j.assigns.size(), 2u);
+    if (j.assigns.size() < 2) continue;
+    ++reassigned;
+    auto [a1, c1] = j.assigns[0];
+    auto [a2, c2] = j.assigns[1];
+    EXPECT_NE(c1, c2);
+    EXPECT_EQ(j.end_conn, c2);  // the second worker ran it
+    uint16_t port = d.ports[c1];
+    // The first worker's connection ends (FIN or RST from the worker) after it got the job and
+    // before the server gives the job to the next one, with no WORK_* for it in between.
+    uint64_t close_frame = 0;
+    for (const auto& f : flags)
+      if (f.client_port == port && f.from_client && (f.flags & 0x05) && !close_frame) {
+        close_frame = f.frame;
+        death[port] = (f.flags & 0x04) ? "rst" : "fin";
+      }
+    EXPECT_LT(a1.frame, close_frame);
+    EXPECT_LT(close_frame, a2.frame);
+    for (auto& p : d.conns[c1].first) EXPECT_NE(p.handle, h);
+    lost[port]++;
+  }
+  EXPECT_EQ(reassigned, 6u);
+  EXPECT_EQ(uint64_t(g.truth["jobs"]["reassigned"]), reassigned);
+  uint64_t listed = 0;
+  for (const auto& w : g.truth["workers"]) {
+    uint16_t port = w["port"];
+    SCOPED_TRACE(port);
+    EXPECT_EQ(uint64_t(w["lost"]), lost[port]);
+    EXPECT_EQ(w.value("death", std::string()), death.count(port) ? death[port] : std::string());
+    ++listed;
+  }
+  EXPECT_EQ(listed, uint64_t(c.workers + 6));
+  expect_latencies_from_capture(g, jobs);
+}
+
+TEST(GeneratorOrderings, AllTogetherTruthIsWhatTheCaptureShows) {
+  geargen::Config c = orderings_config(24);  // (stuck workers and WORK_FAIL after WORK_EXCEPTION
+  c.coalesce = 0.2;                          // too: in tests/analyzer/generator_truth_test.cpp)
+  c.assign_before_created = 0.1;
+  c.end_before_created = 0.05;
+  c.result_before_end = 0.1;
+  c.end_before_assign = 0.1;
+  c.worker_deaths = 5;
+  auto g = run(c, "together");
+  Decoded d = decode_all(g.pcap);
+  expect_counts_match(g, d);
+  auto jobs = wire_jobs(d);
+  uint64_t n[4] = {0, 0, 0, 0};
+  for (auto& [h, j] : jobs) {
+    n[0] += before(j.assigns.front().first, j.created);
+    n[1] += before(j.end, j.created);
+    n[2] += before(j.result, j.end);
+    n[3] += before(j.end, j.assigns.back().first);
+  }
+  const auto& ro = g.truth["reordering"];
+  EXPECT_EQ(uint64_t(ro["assign_before_created"]), n[0]);
+  EXPECT_EQ(uint64_t(ro["end_before_created"]), n[1]);
+  EXPECT_EQ(uint64_t(ro["result_before_end"]), n[2]);
+  EXPECT_EQ(uint64_t(ro["end_before_assign"]), n[3]);
+  for (uint64_t k : n) EXPECT_GT(k, 0u);
+  EXPECT_EQ(uint64_t(g.truth["jobs"]["reassigned"]), 5u);
+  expect_latencies_from_capture(g, jobs);
+
+  // TCP shaping still leaves the job timeline alone, and a seed still means the same bytes.
+  geargen::Config shaped = c;
+  shaped.split = 0.3;
+  shaped.reorder = 0.05;
+  shaped.loss = 0.05;
+  shaped.mss = 200;
+  EXPECT_EQ(run(shaped, "together-shaped").truth, g.truth);
+  EXPECT_EQ(slurp(run(c, "together-again").pcap), slurp(g.pcap));
+}
+
+TEST(GeneratorOrderings, JobsCsvCarriesAssignmentsAndOrders) {
+  geargen::Config c = orderings_config(25);
+  c.assign_before_created = 0.1;
+  c.end_before_assign = 0.1;
+  c.worker_deaths = 3;
+  c.jobs_csv = temp_path("orderings.csv");
+  auto g = run(c, "orderings-csv");
+  std::ifstream in(c.jobs_csv);
+  std::string line;
+  ASSERT_TRUE(std::getline(in, line));
+  EXPECT_NE(line.find(",assignments,first_assign_us,lost_worker_port,order"), std::string::npos);
+  std::map<std::string, uint64_t> orders;
+  uint64_t reassigned = 0, rows = 0;
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    for (std::string x; std::getline(ss, x, ',');) f.push_back(x);
+    if (!line.empty() && line.back() == ',') f.push_back("");
+    ASSERT_EQ(f.size(), 21u) << line;
+    ++rows;
+    int64_t created = std::stoll(f[10]), assign = std::stoll(f[11]), first_assign = std::stoll(f[18]);
+    EXPECT_EQ(std::stoll(f[14]), std::max<int64_t>(0, first_assign - created)) << line;  // queue to the first
+    if (!f[12].empty()) {  // run from the last assignment
+      EXPECT_EQ(std::stoll(f[15]), std::max<int64_t>(0, std::stoll(f[12]) - assign)) << line;
+    }
+    if (f[17] != "1") {
+      ++reassigned;
+      EXPECT_EQ(f[17], "2");
+      EXPECT_FALSE(f[19].empty());
+      EXPECT_NE(f[19], f[8]);  // lost by one worker connection, run by another
+    }
+    if (!f[20].empty()) orders[f[20]]++;
+  }
+  EXPECT_EQ(rows, uint64_t(g.truth["jobs"]["total"]));
+  EXPECT_EQ(reassigned, 3u);
+  EXPECT_EQ(orders["assign_before_created"], uint64_t(g.truth["reordering"]["assign_before_created"]));
+  EXPECT_EQ(orders["end_before_assign"], uint64_t(g.truth["reordering"]["end_before_assign"]));
 }
 
 }  // namespace

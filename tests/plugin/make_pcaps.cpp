@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <vector>
@@ -47,6 +48,15 @@ class Pcap {
   void retransmit(Conn& c, bool to_server, const std::string& payload, uint32_t back, uint32_t advance_us = 200000) {
     const uint32_t seq = (to_server ? c.seq_a : c.seq_b) - back;
     write_segment(c, to_server, payload, seq, advance_us);
+  }
+
+  // A Windows TCP keep-alive probe: one byte (0x00, whatever the byte sent there was) at the next
+  // sequence number - 1, i.e. data the peer has already acknowledged; the peer answers with a bare
+  // ACK. Linux probes carry no byte; Windows' carry this one.
+  void keep_alive(Conn& c, bool to_server, uint32_t advance_us = 45000000) {
+    const uint32_t seq = (to_server ? c.seq_a : c.seq_b) - 1;
+    write_segment(c, to_server, std::string(1, '\0'), seq, advance_us);
+    write_segment(c, !to_server, std::string(), to_server ? c.seq_b : c.seq_a, 100);
   }
 
  private:
@@ -308,7 +318,65 @@ void tiny_segments(const std::string& dir) {
   p.send(bin, false, make_response(JOB_CREATED, {"H:gm:1"}) + make_response(ECHO_RES, {"ping"}));
 }
 
-// On a port that is not Gearman's, the first segment holds only magic and type (8 bytes).
+// Windows-style keep-alive probes on idle connections, in both directions: each after a message
+// that spanned several segments and ended with the last one, and after one that came in a single
+// segment; binary and admin text. Every probe is followed by more traffic, which must decode.
+void keep_alives(const std::string& dir) {
+  Pcap p(dir + "/keep-alive.pcap");
+  Counter n;
+  Conn bin{{ip(10, 0, 0, 6), 40050}, {ip(10, 0, 0, 2), 4730}};
+  auto split = [&](Conn& c, bool up, const std::string& s, std::initializer_list<size_t> cuts) {
+    size_t at = 0;
+    for (size_t cut : cuts) { p.send(c, up, s.substr(at, cut - at)); at = cut; }
+    p.send(c, up, s.substr(at));
+  };
+  const std::string submit = make_request(SUBMIT_JOB, {"reverse", "u-1", "hello world"});
+  n.add(submit);
+  split(bin, true, submit, {5, 17});                 // three segments, the message ends with the last
+  p.keep_alive(bin, true);
+  const std::string created = make_response(JOB_CREATED, {"H:gm:1"});
+  n.add(created);
+  p.send(bin, false, created);                       // one segment
+  p.keep_alive(bin, false);
+  const std::string echo = make_request(ECHO_REQ, {"ping"});
+  n.add(echo);
+  p.send(bin, true, echo);                           // one segment
+  p.keep_alive(bin, true);
+  const std::string echo_res = make_response(ECHO_RES, {"ping"});
+  n.add(echo_res);
+  split(bin, false, echo_res, {3});                  // a header cut after 3 bytes
+  p.keep_alive(bin, false);
+  const std::string two = make_request(GET_STATUS, {"H:gm:1"}) + make_request(ECHO_REQ, {"pong"});
+  n.add(two);
+  split(bin, true, two, {20});                       // the second message starts inside the first segment
+  p.keep_alive(bin, true);
+  const std::string status = make_response(STATUS_RES, {"H:gm:1", "1", "0", "0", "0"}) + make_response(ECHO_RES, {"pong"});
+  n.add(status);
+  p.send(bin, false, status);
+
+  Conn text{{ip(10, 0, 0, 7), 40051}, {ip(10, 0, 0, 2), 4730}};
+  std::string cmd, reply;
+  append_admin_line(cmd, "status", false);
+  append_admin_line(reply, "reverse\t1\t2\t3", false);
+  append_admin_line(reply, "fail\t0\t0\t1", false);
+  append_admin_line(reply, ".", false);
+  split(text, true, cmd, {3});                       // "sta" "tus\n"
+  p.keep_alive(text, true);
+  split(text, false, reply, {6, 20});                // rows cut mid-line; ends with the last segment
+  p.keep_alive(text, false);
+  std::string workers, wreply;
+  append_admin_line(workers, "workers", false);
+  append_admin_line(wreply, "33 10.0.0.3 worker-1 : reverse", false);
+  append_admin_line(wreply, ".", false);
+  p.send(text, true, workers);                       // one segment
+  p.keep_alive(text, true);
+  p.send(text, false, wreply);
+  p.keep_alive(text, false);
+  n.write(dir + "/keep-alive.manifest.json", "keep-alive.pcap", 4730, -1, 0, 0, 0, 0);
+}
+
+// On ports that are not Gearman's, connections whose first segment is too short to decide on
+// (8 bytes of a header are enough; 6 are not; an admin command without its newline).
 void heuristic_short_start(const std::string& dir) {
   Pcap p(dir + "/heuristic-short-start.pcap");
   Counter n;
@@ -324,6 +392,17 @@ void heuristic_short_start(const std::string& dir) {
   p.send(text, true, "stat");  // an admin command whose newline comes in the next segment
   p.send(text, true, "us\n");
   p.send(text, false, "reverse\t1\t2\t3\n.\n");
+  // 6 bytes: too few to decide (the heuristic has TCP gather 8); the next segment ends that message
+  // and holds another whole one; then a Windows keep-alive probe.
+  Conn six{{ip(10, 0, 0, 1), 40042}, {ip(10, 0, 0, 2), 7012}};
+  const std::string sleep_echo = make_request(PRE_SLEEP) + make_request(ECHO_REQ, {"hi"});
+  n.add(sleep_echo);
+  p.send(six, true, sleep_echo.substr(0, 6));
+  p.send(six, true, sleep_echo.substr(6));
+  p.keep_alive(six, true);
+  const std::string noop_echo = make_response(NOOP) + make_response(ECHO_RES, {"hi"});
+  n.add(noop_echo);
+  p.send(six, false, noop_echo);
   n.write(dir + "/heuristic-short-start.manifest.json", "heuristic-short-start.pcap", 7010, 1, 0, 0, 0, 1);
 }
 
@@ -339,6 +418,7 @@ int main(int argc, char** argv) {
   not_gearman(dir);
   real_bytes(dir);
   tiny_segments(dir);
+  keep_alives(dir);
   heuristic_short_start(dir);
   return 0;
 }

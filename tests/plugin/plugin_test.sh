@@ -22,7 +22,8 @@ count() { grep -c . || true; }
 
 # Clean captures: everything in captures/ whose name does not say it is damaged, plus ours.
 clean_captures() {
-  ls "$PCAP_DIR"/basic.pcap "$PCAP_DIR"/admin.pcap "$PCAP_DIR"/heuristic-7003.pcap "$PCAP_DIR"/real-bytes.pcap
+  ls "$PCAP_DIR"/basic.pcap "$PCAP_DIR"/admin.pcap "$PCAP_DIR"/heuristic-7003.pcap "$PCAP_DIR"/real-bytes.pcap \
+     "$PCAP_DIR"/tiny-segments.pcap "$PCAP_DIR"/keep-alive.pcap
   for m in "$CAPTURES"/*.manifest.json; do
     [ -f "$m" ] || continue
     p=${m%.manifest.json}.pcap
@@ -189,7 +190,10 @@ heuristic)
   # in the next segment: the heuristic waits for more instead of giving up.
   s=$PCAP_DIR/heuristic-short-start.pcap
   got=$(ours -r "$s" -T fields -E occurrence=a -E aggregator=, -e gearman.type -Y gearman 2>/dev/null | tr ',' '\n' | count)
-  [ "$got" = 2 ] && pass "heuristic decides on 8 bytes (2 of 2 PDUs)" || fail "heuristic on an 8-byte first segment found $got of 2 PDUs"
+  [ "$got" = 6 ] && pass "heuristic decides on 8 bytes, waits for them after 6 (6 of 6 PDUs)" \
+    || fail "heuristic on 8- and 6-byte first segments found $got of 6 PDUs"
+  bad=$(ours -r "$s" -2 -Y '_ws.malformed || _ws.expert.severity >= warning' 2>/dev/null)
+  [ -z "$bad" ] && pass "short first segments: no error, no warning (a keep-alive probe after)" || fail "short first segments: $bad"
   got=$(ours -r "$s" -Y 'gearman.mgr_cmd == "status"' 2>/dev/null | count)
   [ "$got" = 1 ] && pass "heuristic waits for an admin line's newline" || fail "split admin command on port 7011: $got"
   got=$(ours -r "$PCAP_DIR/not-gearman.pcap" -Y gearman 2>/dev/null | count)
@@ -305,11 +309,51 @@ desegment)
   [ "$n" = 1 ] && pass "desegment on: split PDU reassembled" || fail "split PDU not reassembled"
   # 1- and 2-byte segments: the admin reply's rows and both binary messages are reassembled.
   t=$PCAP_DIR/tiny-segments.pcap
-  got=$(ours -r "$t" -T fields -E occurrence=a -E aggregator=, -e gearman.admin.reply -e gearman.type -Y gearman 2>/dev/null | tr '\t' ':' | paste -sd'|')
+  got=$(ours -r "$t" -T fields -E occurrence=a -E aggregator=, -e gearman.admin.reply -e gearman.type \
+        -Y 'gearman.type || gearman.mgr_cmd || gearman.admin.reply' 2>/dev/null | tr '\t' ':' | paste -sd'|')
   [ "$got" = ":|status row:|end of list:|:SUBMIT_JOB|:ECHO_REQ|:JOB_CREATED,ECHO_RES" ] \
     && pass "1- and 2-byte segments reassembled" || fail "tiny segments: '$got'"
+  # The plugin reassembles (not TCP): the 29-byte SUBMIT_JOB from frames 14-42 is dissected in 42
+  # from a "Reassembled Gearman" data source listing its 29 segments, and each of 14-41 links to 42.
+  got=$(ours -r "$t" -2 -T fields -E occurrence=a -E aggregator=, -e gearman.segment.count -e gearman.reassembled.length \
+        -e gearman.segment -Y 'frame.number == 42' 2>/dev/null)
+  [ "$got" = "$(printf '29\t29\t%s' "$(seq -s, 14 42)")" ] && pass "SUBMIT_JOB lists its 29 segments" || fail "frame 42 segments: '$got'"
+  got=$(ours -r "$t" -2 -T fields -e frame.number -Y 'gearman.reassembled_in == 42' 2>/dev/null | paste -sd,)
+  [ "$got" = "$(seq -s, 14 41)" ] && pass "segments 14-41 link to frame 42" || fail "frames linking to 42: '$got'"
+  n=$(ours -r "$t" -2 -x -Y 'frame.number == 42' 2>/dev/null | grep -c '^Reassembled Gearman (29 bytes):')
+  [ "$n" = 1 ] && pass "data source 'Reassembled Gearman'" || fail "no 'Reassembled Gearman' data source in frame 42"
   n=$(ours -r "$PCAP_DIR/admin.pcap" -Y 'gearman.mgr_cmd == "prioritystatus"' 2>/dev/null | count)
   [ "$n" = 1 ] && pass "text line split over segments reassembled" || fail "split text line: $n"
+  # No TCP reassembly error, no Malformed and no Error-level item (stock Wireshark shows none) on
+  # 1-byte segments whose last one is retransmitted, nor on Windows keep-alive probes (1 byte at
+  # next sequence - 1) after messages that spanned segments and after ones that did not: in one
+  # pass and in two, with and without out-of-order reassembly and TCP sequence analysis.
+  k=$PCAP_DIR/keep-alive.pcap
+  for p in "$t" "$k"; do
+    for opts in "" "-2" "-o tcp.reassemble_out_of_order:TRUE" "-2 -o tcp.reassemble_out_of_order:TRUE" \
+                "-2 -o tcp.analyze_sequence_numbers:FALSE"; do
+      # shellcheck disable=SC2086
+      bad=$(ours -r "$p" $opts -Y '_ws.malformed || _ws.expert.severity == error' 2>/dev/null)
+      [ -z "$bad" ] && pass "no reassembly error in $(basename "$p") (${opts:-one pass})" \
+        || fail "$(basename "$p") (${opts:-one pass}): $bad"
+    done
+  done
+  # TCP takes the probes for keep-alives (else this would test nothing), and none is a message.
+  n=$(ours -r "$k" -Y 'tcp.analysis.keep_alive' 2>/dev/null | count)
+  [ "$n" = 9 ] && pass "9 keep-alive probes" || fail "$n keep-alive probes, want 9"
+  n=$(ours -r "$k" -2 -Y 'tcp.analysis.keep_alive && (gearman.type || gearman.mgr_cmd || gearman.admin.reply)' 2>/dev/null | count)
+  [ "$n" = 0 ] && pass "no probe decoded as a message" || fail "$n probes decoded as messages"
+  # Every message once, in the frame of its last byte, in both passes and with out-of-order
+  # reassembly.
+  want="3:SUBMIT_JOB::|6:JOB_CREATED::|9:ECHO_REQ::|13:ECHO_RES::|16:GET_STATUS::|17:ECHO_REQ::|20:STATUS_RES,ECHO_RES::"
+  want+="|22::status:|26:::status row|27:::status row,end of list|30::workers:|33:::workers row,end of list"
+  for opts in "" "-2" "-2 -o tcp.reassemble_out_of_order:TRUE"; do
+    # shellcheck disable=SC2086
+    got=$(ours -r "$k" $opts -T fields -E occurrence=a -E aggregator=, -e frame.number -e gearman.type -e gearman.mgr_cmd \
+          -e gearman.admin.reply -Y 'gearman.type || gearman.mgr_cmd || gearman.admin.reply' 2>/dev/null | tr '\t' ':' | paste -sd'|')
+    [ "$got" = "$want" ] && pass "keep-alive.pcap: every message once (${opts:-one pass})" \
+      || fail "keep-alive.pcap (${opts:-one pass}): '$got'"
+  done
   ;;
 compat)
   # The built-in dissector's fields: on every capture, each one we fill on at least the frames
@@ -318,7 +362,7 @@ compat)
   [ "$(wc -w <<<"$bfields")" -ge 25 ] || fail "stock tshark lists only $(wc -w <<<"$bfields") gearman fields"
   eargs=()
   for f in $bfields; do eargs+=(-e "$f"); done
-  for p in $(clean_captures) "$PCAP_DIR/broken.pcap" "$PCAP_DIR/tiny-segments.pcap"; do
+  for p in $(clean_captures) "$PCAP_DIR/broken.pcap"; do
     builtin -r "$p" $(port_args "$p") -T fields -E quote=d -e frame.number "${eargs[@]}" >"$PCAP_DIR/compat-b.tsv"
     ours -r "$p" $(port_args "$p") -T fields -E quote=d -e frame.number "${eargs[@]}" 2>/dev/null >"$PCAP_DIR/compat-o.tsv"
     if missing=$(python3 "$SRC_DIR/tests/plugin/compare_fields.py" "$PCAP_DIR/compat-b.tsv" "$PCAP_DIR/compat-o.tsv" $bfields); then
@@ -404,6 +448,7 @@ truth)
 --split 0.3
 --exception-then-fail 0.3 --stuck 2 --batch 0.3 --coalesce 0.3
 --reorder 0.05 --loss 0.02 --link null
+--assign-before-created 0.05 --end-before-created 0.05 --result-before-end 0.05 --end-before-assign 0.05 --worker-deaths 3
 OPTS
   ;;
 *)

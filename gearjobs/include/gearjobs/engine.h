@@ -41,7 +41,7 @@ struct Options {
   // How long a Done job stays findable for packets that come late (a coalesced client's
   // JOB_CREATED, a Perl worker's WORK_FAIL after its WORK_EXCEPTION); and how many may linger.
   Time linger_ns = 1'000'000'000;
-  size_t max_lingering = 65536;
+  size_t max_lingering = 65536;  // 0: a Done job closes at once
   // How long a job that has ended on one side waits for the packet the other side must still
   // see (the worker's terminal after the client's result, the client's result after the
   // worker's, a JOB_CREATED after the worker's result) before it is Done without it.
@@ -119,6 +119,14 @@ class Engine {
   void for_each_job_in_table(F f) const {
     for (Job* j = oldest_; j; j = j->newer) f(*j);
   }
+  // The first job in the table, by first sight, for which `pred` is true (or null); from `from`
+  // on when given (a job still in the table: Open or Done).
+  template <typename P>
+  const Job* first_job_in_table(P pred, const Job* from = nullptr) const {
+    for (const Job* j = from ? from : oldest_; j; j = j->newer)
+      if (pred(*j)) return j;
+    return nullptr;
+  }
 
   const FunctionTable& functions() const { return functions_; }
   FunctionTable& functions() { return functions_; }
@@ -163,6 +171,7 @@ class Engine {
   void expire();
   void prefetch_timers() const;
   void reevaluate(Job* j);
+  void take_out(Job* j, JobState final_state);
   void close(Job* j, bool early = false);
   void void_job(Job* j);
   void release_awaiting(uint32_t server);

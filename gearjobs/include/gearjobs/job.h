@@ -56,6 +56,7 @@ struct Job {
   uint32_t assignments = 0;      // > 1: re-assigned after a worker was lost
   uint32_t status_polls = 0;     // GET_STATUS / GET_STATUS_UNIQUE about it while open
   uint64_t payload_bytes = 0;
+  uint64_t submit_conn = 0;      // connection serial of the first submit (0: not in the capture)
   uint64_t client_conn = 0;      // connection serial of the first foreground submit (0: none)
   uint64_t worker_conn = 0;      // connection serial of the worker that ran it (last assignment)
 
@@ -73,6 +74,10 @@ struct Job {
   Time queue_ns() const { return span(t_created, t_assign_first); }
   Time run_ns() const { return span(t_assign, t_worker_done); }
   Time total_ns() const { return span(t_client_submit, t_client_done); }
+  // What it counts as in the engine's FunctionGauge: open and no worker holds it (queued), open
+  // and assigned (running), or neither (ended, lingering, closed).
+  bool queued() const { return gauge_phase == 1; }
+  bool running() const { return gauge_phase == 2; }
 
   // ---- the engine's bookkeeping (front ends do not touch) ----------------------------------
   Time t_client_submit = kNoTime;   // the first foreground submit (total time starts here)
@@ -90,6 +95,7 @@ struct Job {
   Job* older = nullptr;             // the table's list by first sight (the open-jobs cap)
   Job* newer = nullptr;
   Job* next_awaiting = nullptr;     // the server's awaiting-created list
+  Job* unique_next = nullptr;       // the next job with the same unique ID (the unique-ID index)
   Job* prev_awaiting = nullptr;
 
   // Back to a blank job, keeping the strings' capacity (a Job{} and two string moves cost several
@@ -104,7 +110,7 @@ struct Job {
 };
 
 inline void Job::clear_for_reuse() {
-  static_assert(sizeof(Job) == 2 * sizeof(std::string) + 248, "a Job field was added: reset it below");
+  static_assert(sizeof(Job) == 2 * sizeof(std::string) + 264, "a Job field was added: reset it below");
   id = 0; server = 0;
   handle.clear(); unique.clear();
   function = kNoFunction;
@@ -114,7 +120,7 @@ inline void Job::clear_for_reuse() {
   outcome = Outcome::Incomplete;
   state = JobState::Open;
   submits = assignments = status_polls = 0;
-  payload_bytes = client_conn = worker_conn = 0;
+  payload_bytes = submit_conn = client_conn = worker_conn = 0;
   t_submit = t_created = t_assign_first = t_assign = t_worker_done = t_client_done = kNoTime;
   f_submit = f_created = f_assign_first = f_assign = f_worker_done = f_client_done = 0;
   t_client_submit = kNoTime;
@@ -125,7 +131,7 @@ inline void Job::clear_for_reuse() {
   done_gen = 0;
   waiting_conns[0] = waiting_conns[1] = 0;
   waiting_more = 0;
-  older = newer = next_awaiting = prev_awaiting = nullptr;
+  older = newer = next_awaiting = prev_awaiting = unique_next = nullptr;
 }
 
 }  // namespace gearjobs

@@ -42,6 +42,13 @@ struct Config {
   double exception_then_fail = 0;  // WORK_FAIL after WORK_EXCEPTION (answered by ERROR)
   uint32_t stuck = 0;          // workers that hang on a job after half the jobs: incomplete jobs
   double admin_every_ms = 0;   // a gearadmin connection ("status" / "workers") this often; 0 = none
+  // Wire orders that are not causal (docs/generator.md, "Orders real servers and captures make").
+  // All 0 by default: the output is then what it was before these existed, byte for byte.
+  double assign_before_created = 0;  // new jobs a threaded server assigns before its JOB_CREATED is out
+  double end_before_created = 0;     // ...and whose worker also ends them before it (quick jobs)
+  double result_before_end = 0;      // foreground jobs whose result to the client is captured first
+  double end_before_assign = 0;      // jobs whose worker's terminal is captured before their JOB_ASSIGN
+  uint32_t worker_deaths = 0;        // worker connections that die (FIN or RST) holding a job
   // TCP shaping (drawn from a separate random stream: the job timeline does not change)
   uint32_t mss = 65483;        // loopback
   double split = 0.02;         // share of sends split at a random byte (a PDU across segments)
@@ -52,6 +59,12 @@ struct Config {
   bool null_link = false;      // DLT_NULL instead of DLT_EN10MB
   uint64_t start_us = 1700000000ull * 1000000ull;
   std::string jobs_csv;        // one line per job with its times, when not empty
+
+  // Any of the wire-order options: the truth and the CSV then carry what they need.
+  bool orderings() const {
+    return assign_before_created > 0 || end_before_created > 0 || result_before_end > 0 ||
+           end_before_assign > 0 || worker_deaths > 0;
+  }
 };
 
 std::vector<FunctionSpec> default_functions();
