@@ -21,9 +21,9 @@ std::string lat_cell(const LogHistogram& h) {
 // "20ms", "500us", "2s": a bucket edge.
 std::string edge_label(uint64_t ns) {
   char b[32];
-  if (ns >= 1000000000ull) std::snprintf(b, sizeof b, "%" PRIu64 "s", ns / 1000000000ull);
-  else if (ns >= 1000000ull) std::snprintf(b, sizeof b, "%" PRIu64 "ms", ns / 1000000ull);
-  else std::snprintf(b, sizeof b, "%" PRIu64 "us", ns / 1000ull);
+  if (ns >= 1000000000ull) std::snprintf(b, sizeof b, "%" PRIu64 "s", uint64_t(ns / 1000000000ull));
+  else if (ns >= 1000000ull) std::snprintf(b, sizeof b, "%" PRIu64 "ms", uint64_t(ns / 1000000ull));
+  else std::snprintf(b, sizeof b, "%" PRIu64 "us", uint64_t(ns / 1000ull));
   return b;
 }
 
