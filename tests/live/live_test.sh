@@ -17,19 +17,10 @@
 set -uo pipefail
 analyze=${1:?gearman-analyze}
 case $analyze in /*) ;; *) analyze=$PWD/$analyze ;; esac
-GEARMAND=/usr/sbin/gearmand   # gearman-job-server (the Perl one is /usr/bin/gearmand)
 here=$(cd "$(dirname "$0")" && pwd)
-skip() { echo "SKIP: $*"; exit 77; }
-
-if [ -z "${GEARWIRE_IN_NETNS:-}" ]; then
-  [ "$(id -u)" = 0 ] || skip "needs root (network namespace, live capture)"
-  for tool in unshare tcpdump tmux gearman python3 ip; do
-    command -v "$tool" >/dev/null || skip "$tool not installed"
-  done
-  [ -x "$GEARMAND" ] || skip "$GEARMAND not installed (gearman-job-server)"
-  # Everything below runs in a network namespace of its own: only its loopback is captured.
-  exec env GEARWIRE_IN_NETNS=1 unshare -n bash "$0" "$analyze"
-fi
+# shellcheck source=../support/netns.sh
+source "$(dirname "$0")/../support/netns.sh"
+in_own_netns "$0" "network namespace, live capture" unshare tcpdump tmux gearman python3 ip -- "$analyze"
 
 work=$(mktemp -d /tmp/gearwire-live.XXXXXX)
 pids=()

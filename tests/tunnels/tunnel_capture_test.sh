@@ -17,18 +17,9 @@
 set -uo pipefail
 analyze=${1:?gearman-analyze}
 case $analyze in /*) ;; *) analyze=$PWD/$analyze ;; esac
-GEARMAND=/usr/sbin/gearmand   # gearman-job-server (the Perl one is /usr/bin/gearmand)
-skip() { echo "SKIP: $*"; exit 77; }
-
-if [ -z "${GEARWIRE_IN_NETNS:-}" ]; then
-  [ "$(id -u)" = 0 ] || skip "needs root (network namespaces)"
-  for tool in unshare nsenter ip tcpdump gearman python3; do
-    command -v "$tool" >/dev/null || skip "$tool not installed"
-  done
-  [ -x "$GEARMAND" ] || skip "$GEARMAND not installed (gearman-job-server)"
-  # Everything below runs in a namespace of its own: nothing touches the host's network.
-  exec env GEARWIRE_IN_NETNS=1 unshare -n bash "$0" "$analyze"
-fi
+# shellcheck source=../support/netns.sh
+source "$(dirname "$0")/../support/netns.sh"
+in_own_netns "$0" "network namespaces" unshare nsenter ip tcpdump gearman python3 -- "$analyze"
 
 work=$(mktemp -d /tmp/gearwire-tunnels.XXXXXX)
 pids=()
