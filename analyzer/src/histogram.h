@@ -82,6 +82,49 @@ class LogHistogram {
     width = unit;
   }
 
+  // Only the buckets with samples: for many histograms held at once (the HTML report's time
+  // bins). Exact: expand() gives back the same histogram, and merging compact ones equals merge().
+  struct Compact {
+    std::vector<std::pair<uint32_t, uint64_t>> buckets;  // (index, count), by index
+    uint64_t count = 0, min = 0, max = 0;
+    long double sum = 0;
+  };
+  Compact compact() const {
+    Compact c;
+    for (size_t i = 0; i < buckets_.size(); ++i)
+      if (buckets_[i]) c.buckets.emplace_back(uint32_t(i), buckets_[i]);
+    c.count = count_; c.min = min_; c.max = max_; c.sum = sum_;
+    return c;
+  }
+  static LogHistogram expand(const Compact& c) {
+    LogHistogram h;
+    if (!c.buckets.empty()) h.buckets_.resize(c.buckets.back().first + 1, 0);
+    for (const auto& b : c.buckets) h.buckets_[b.first] = b.second;
+    h.count_ = c.count; h.min_ = c.min; h.max_ = c.max; h.sum_ = c.sum;
+    return h;
+  }
+  static void merge(Compact& into, const Compact& from) {
+    if (from.count == 0) return;
+    std::vector<std::pair<uint32_t, uint64_t>> m;
+    m.reserve(into.buckets.size() + from.buckets.size());
+    size_t i = 0, j = 0;
+    while (i < into.buckets.size() || j < from.buckets.size()) {
+      if (j == from.buckets.size() || (i < into.buckets.size() && into.buckets[i].first < from.buckets[j].first)) {
+        m.push_back(into.buckets[i++]);
+      } else if (i == into.buckets.size() || from.buckets[j].first < into.buckets[i].first) {
+        m.push_back(from.buckets[j++]);
+      } else {
+        m.emplace_back(into.buckets[i].first, into.buckets[i].second + from.buckets[j].second);
+        ++i, ++j;
+      }
+    }
+    into.buckets = std::move(m);
+    if (into.count == 0 || from.min < into.min) into.min = from.min;
+    if (from.max > into.max) into.max = from.max;
+    into.count += from.count;
+    into.sum += from.sum;
+  }
+
  private:
   std::vector<uint64_t> buckets_;  // at most 64 * 59 entries
   uint64_t count_ = 0, min_ = 0, max_ = 0;
