@@ -59,6 +59,34 @@ class LogHistogram {
     return double(max_);
   }
 
+  // percentile() of each of `p` (ascending), in one walk over the buckets.
+  void percentiles(const double* p, double* out, size_t n) const {
+    size_t k = 0;
+    if (count_ == 0) {
+      for (; k < n; ++k) out[k] = 0;
+      return;
+    }
+    auto rank_of = [&](double q) {
+      uint64_t rank = static_cast<uint64_t>(q * double(count_) + 0.999999999);
+      if (rank < 1) rank = 1;
+      if (rank > count_) rank = count_;
+      return rank;
+    };
+    uint64_t seen = 0;
+    for (size_t i = index(min_); i < buckets_.size() && k < n; ++i) {
+      seen += buckets_[i];
+      while (k < n && seen >= rank_of(p[k])) {
+        double lo, width;
+        bounds(i, lo, width);
+        double v = width <= 1 ? lo : lo + width / 2;
+        if (v < double(min_)) v = double(min_);
+        if (v > double(max_)) v = double(max_);
+        out[k++] = v;
+      }
+    }
+    for (; k < n; ++k) out[k] = double(max_);
+  }
+
   // Samples below v (to the bucket: exact below 64, else within the bucket width of v).
   uint64_t count_below(uint64_t v) const {
     size_t end = index(v);
