@@ -115,9 +115,8 @@ svg .muted{fill:var(--muted)}
 .lg{white-space:nowrap}
 .kb{display:inline-block;width:11px;height:11px;margin-right:5px;border-radius:2px;vertical-align:-1px}
 .kl{display:inline-block;width:18px;height:0;border-top-width:2.5px;border-top-style:solid;margin-right:5px;vertical-align:3px}
-.meter{display:inline-block;width:70px;height:8px;background:var(--idle);border-radius:4px;vertical-align:0;
-overflow:hidden}
-.meter span{display:block;height:100%;background:var(--busy)}
+svg.meter{display:inline-block;vertical-align:0}
+.mfill{fill:var(--busy)}
 #tip{position:fixed;z-index:10;background:var(--card);color:var(--fg);border:1px solid var(--border);
 border-radius:5px;padding:6px 9px;font-size:12px;line-height:1.35;pointer-events:none;
 box-shadow:0 2px 8px rgba(0,0,0,.18);max-width:360px}

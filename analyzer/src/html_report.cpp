@@ -16,6 +16,7 @@
 #include "html_page.h"
 #include "interval_report.h"
 #include "report_format.h"
+#include "sha256.h"
 #include "svg.h"
 
 namespace gan {
@@ -103,6 +104,26 @@ std::string frame_list(const J& frames, const std::string& path, std::vector<uin
   return o;
 }
 
+// The text of the page's one <style> and one <script>, and their CSP hashes: the browser runs
+// and applies only these (no 'unsafe-inline'), so markup that escaping let through by mistake
+// still could not run a script, style the page or load anything.
+const std::string& style_text() {
+  static const std::string t = std::string("\n") + kCss;
+  return t;
+}
+const std::string& script_text() {
+  static const std::string t = std::string("\n") + kScript;
+  return t;
+}
+const std::string& style_hash() {
+  static const std::string h = csp_hash(style_text());
+  return h;
+}
+const std::string& script_hash() {
+  static const std::string h = csp_hash(script_text());
+  return h;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 void head(std::string& out, const HtmlInput& in) {
@@ -112,14 +133,12 @@ void head(std::string& out, const HtmlInput& in) {
   out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
          // The browser itself refuses any load: no network, no other file; inline style and
          // script only, images only as data: URIs.
-         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
-         "script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'\">\n"
+         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src " + style_hash() +
+         "; script-src " + script_hash() + "; base-uri 'none'; form-action 'none'\">\n"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
          "<meta name=\"color-scheme\" content=\"light dark\">\n"
          "<meta name=\"generator\" content=\"gearman-analyze " + esc(in.info->version) + "\">\n"
-         "<title>" + esc(title) + "</title>\n<style>\n";
-  out += kCss;
-  out += "</style>\n</head>\n<body>\n";
+         "<title>" + esc(title) + "</title>\n<style>" + style_text() + "</style>\n</head>\n<body>\n";
 }
 
 void header(std::string& out, const HtmlInput& in, const J& r) {
@@ -506,9 +525,7 @@ std::string html_report(const HtmlInput& in) {
   out += "</main>\n<footer>Made by gearman-analyze " + esc(in.info->version) +
          ". Every number on this page is in <code>gearman-analyze --format json</code> for the same capture "
          "(hover shows more; each number's <code>data-j</code> attribute names its place in the JSON). Times are "
-         "UTC.</footer>\n<div id=\"tip\" hidden></div>\n<script>\n";
-  out += kScript;
-  out += "</script>\n</body>\n</html>\n";
+         "UTC.</footer>\n<div id=\"tip\" hidden></div>\n<script>" + script_text() + "</script>\n</body>\n</html>\n";
   return out;
 }
 

@@ -284,8 +284,11 @@ void workers(std::string& out, const HtmlInput& in, const J& r) {
     for (const char* key : {"jobs", "complete", "fail", "exception", "lost", "open_jobs"})
       out += num_td(p + "/" + key, at(x, key));
     out += num_td(p + "/busy_ms", at(x, "busy_ms"), true);
-    out += "<td data-sort=\"" + exact(share) + "\"><span class=\"meter\"><span style=\"width:" +
-           px(std::min(100.0, share)) + "%\"></span></span> " + percent_text(share) + "</td>";
+    // A meter as SVG, not a styled span: the CSP allows no style attributes.
+    out += "<td data-sort=\"" + exact(share) + "\"><svg class=\"meter\" viewBox=\"0 0 70 8\" width=\"70\" "
+           "height=\"8\" aria-hidden=\"true\"><rect width=\"70\" height=\"8\" rx=\"4\" class=\"idle\"/><rect width=\"" +
+           px(std::min(100.0, share) * 0.7) + "\" height=\"8\" rx=\"4\" class=\"mfill\"/></svg> " + percent_text(share) +
+           "</td>";
     out += num_td(p + "/connections", at(x, "connections")) +
            "<td class=\"fnlist name\" title=\"" + esc(all) + "\">" + fl + "</td></tr>\n";
   }

@@ -11,6 +11,7 @@
 #include "html_series.h"
 #include "intervals.h"
 #include "open_work.h"
+#include "sha256.h"
 #include "svg.h"
 #include "synth.h"
 
@@ -109,6 +110,26 @@ TEST(HtmlEscape, MarkupQuotesAndControlsFromTheWireAreText) {
   EXPECT_EQ(esc("\xed\xa0\x80"), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");  // a surrogate
   EXPECT_EQ(esc("x\xe2\x80\xaey"), "x\\u202ey");                          // a bidi override
   EXPECT_EQ(esc("\xe2\x80"), "\xef\xbf\xbd\xef\xbf\xbd");                 // cut off
+}
+
+// The CSP hashes of the page's script and style (FIPS 180-4 test vectors; one and two blocks).
+TEST(HtmlCsp, Sha256AndBase64) {
+  auto hex = [](const std::array<uint8_t, 32>& d) {
+    std::string o;
+    char b[3];
+    for (uint8_t c : d) { std::snprintf(b, sizeof b, "%02x", c); o += b; }
+    return o;
+  };
+  EXPECT_EQ(hex(gan::sha256("")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(hex(gan::sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(hex(gan::sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  EXPECT_EQ(hex(gan::sha256(std::string(1000000, 'a'))),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  EXPECT_EQ(gan::csp_hash("abc"), "'sha256-ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0='");
+  const uint8_t two[] = {'a', 'b'};
+  EXPECT_EQ(gan::base64(two, 2), "YWI=");
+  EXPECT_EQ(gan::base64(two, 1), "YQ==");
 }
 
 TEST(HtmlFormat, NumbersDurationsAndAxes) {
@@ -219,7 +240,9 @@ TEST(HtmlSeries, LostJobsAndConnectionsPerInterval) {
   uint64_t lost = 0;
   for (const auto& iv : r.ivs)
     for (const auto& w : iv.workers) {
-      if (w.lost) EXPECT_EQ(iv.start, kBase + 1 * kS) << w.name;  // job 6 was lost at 1.31 s
+      if (w.lost) {
+        EXPECT_EQ(iv.start, kBase + 1 * kS) << w.name;  // job 6 was lost at 1.31 s
+      }
       lost += w.lost;
     }
   EXPECT_EQ(lost, 1u);

@@ -21,6 +21,8 @@ strings try to break out of the page (hostile_capture.py):
 Exit 0 when every check passed; the failures are listed otherwise.
 """
 import argparse
+import base64
+import hashlib
 import html.parser
 import json
 import os
@@ -210,8 +212,18 @@ def check_case(args_, work, name, captures, interval=None):
     # Static: nothing to load.
     dom = Dom(text)
     csp = [n for n in dom.find_all(lambda n: n.tag == 'meta' and n.attrs.get('http-equiv') == 'Content-Security-Policy')]
-    if not csp or "default-src 'none'" not in csp[0].attrs.get('content', ''):
+    policy = csp[0].attrs.get('content', '') if csp else ''
+    if "default-src 'none'" not in policy:
         fail(case, 'no Content-Security-Policy with default-src \'none\'')
+    if 'unsafe-' in policy or '*' in policy or 'http' in policy or 'data:' in policy:
+        fail(case, f'the CSP allows more than the page\'s own script and style: {policy}')
+    # The one script and the one style are allowed by their hashes, which must be theirs (else
+    # Chromium blocks them, which the console and data-gw-ready checks below would also see).
+    for tag, directive in (('script', 'script-src'), ('style', 'style-src')):
+        m = re.search(r'<%s>(.*?)</%s>' % (tag, tag), text, re.S)
+        want = "'sha256-%s'" % base64.b64encode(hashlib.sha256(m.group(1).encode()).digest()).decode() if m else None
+        if not m or f'{directive} {want}' not in policy:
+            fail(case, f'{directive} does not hold the hash of the page\'s <{tag}> ({want})')
     for n in dom.root.walk():
         if n.tag in ('link', 'iframe', 'object', 'embed', 'img', 'base', 'form', 'audio', 'video', 'source'):
             fail(case, f'<{n.tag}> element')
@@ -220,6 +232,8 @@ def check_case(args_, work, name, captures, interval=None):
                 fail(case, f'{k}= on <{n.tag}>')
             if k == 'href' and not (v or '').startswith('#'):
                 fail(case, f'href={v!r}')
+            if k == 'style':
+                fail(case, f'style attribute on <{n.tag}> (the CSP refuses it)')
             if k.startswith('on'):
                 fail(case, f'event handler attribute {k} on <{n.tag}>')
     styles = ''.join(n.all_text() for n in dom.find_all(lambda n: n.tag == 'style'))
