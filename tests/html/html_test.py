@@ -206,6 +206,16 @@ def check_case(args_, work, name, captures, interval=None):
     plain = run([args_.analyzer, '--no-progress', '--format', 'json', *iv_args, *captures])
     if plain.stdout != r.stdout:
         fail(case, '--html changed the JSON report')
+
+    def intervals(width):
+        r = run([args_.analyzer, '--no-progress', '--format', 'json', '--interval', width, *captures])
+        return json.loads(r.stdout)['intervals']
+    return check_page(args_, case, page, report, intervals)
+
+
+def check_page(args_, case, page, report, intervals):
+    """The page against `report` (the JSON report) and intervals(WIDTH) (its intervals of WIDTH
+    seconds, a string as the page gives it): (page, report, rendered DOM, size) or None."""
     text = open(page, encoding='utf-8').read()
     size = len(text.encode())
 
@@ -287,8 +297,7 @@ def check_case(args_, work, name, captures, interval=None):
     width = sec[0].attrs.get('data-interval-s') if sec else None
     checked_series = 0
     if report['jobs']['total'] and width:
-        r = run([args_.analyzer, '--no-progress', '--format', 'json', '--interval', width, *captures])
-        ivs = json.loads(r.stdout)['intervals']
+        ivs = intervals(width)
         if int(sec[0].attrs['data-bins']) != len(ivs):
             fail(case, f'{sec[0].attrs["data-bins"]} bins on the page, {len(ivs)} intervals of {width} s')
         for svg in rendered.find_all(lambda n: n.tag == 'svg' and 'data-t0' in n.attrs):
@@ -360,18 +369,49 @@ def check_tshark(args_, case, page_dom, limit=2):
             fail(case, f'{cmd}: tshark selected {got} ({r.stderr.decode(errors="replace").strip()[-200:]})')
 
 
+def check_live(args_):
+    """A page written at the end of a live run: its numbers are the last JSON line's (the report),
+    its bins the interval lines before it (when the page kept the run's interval width)."""
+    lines = [json.loads(l) for l in open(args_.live_jsonl, encoding='utf-8') if l.strip()]
+    report = lines[-1] if lines and lines[-1].get('type') == 'report' else None
+    if report is None:
+        fail('live', 'no report line')
+        return 1
+    ivs = [l for l in lines if l.get('type') == 'interval']
+    width = report['live']['interval_s']
+
+    def intervals(w):
+        if float(w) != float(width):
+            fail('live', f'the page has bins of {w} s, the run intervals of {width} s')
+            return []
+        return ivs
+    res = check_page(args_, 'live', args_.live_page, report, intervals)
+    if res and 'live capture on' not in ''.join(n.all_text() for n in res[2].find_all(lambda n: n.tag == 'header')):
+        fail('live', 'the header does not say live capture')
+    if failures:
+        return 1
+    print('html_test: live page checked')
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--analyzer', required=True)
-    ap.add_argument('--gen', required=True)
-    ap.add_argument('--captures', required=True)
+    ap.add_argument('--analyzer')
+    ap.add_argument('--gen')
+    ap.add_argument('--captures')
     ap.add_argument('--chromium', default=shutil.which('chromium') or '/usr/bin/chromium')
     ap.add_argument('--tshark', default=shutil.which('tshark'))
     ap.add_argument('--keep', help='keep the pages in this folder')
+    ap.add_argument('--live-page', help='only check this page, written by a live run (tests/live)')
+    ap.add_argument('--live-jsonl', help='with --live-page: the run\'s --format json lines')
     args_ = ap.parse_args()
     if not os.access(args_.chromium, os.X_OK):
         print(f'html_test: no Chromium at {args_.chromium} (scripts/install-deps.sh installs it)', file=sys.stderr)
         return 1
+    if args_.live_page:
+        return check_live(args_)
+    if not (args_.analyzer and args_.gen and args_.captures):
+        ap.error('--analyzer, --gen and --captures are needed (or --live-page)')
     work = args_.keep or tempfile.mkdtemp(prefix='gw-html-')
     os.makedirs(work, exist_ok=True)
     os.chmod(work, 0o755)
