@@ -67,7 +67,8 @@ svg{display:block;max-width:100%;height:auto;overflow:visible}
 svg.chart{width:100%}
 .outcomes svg.bar{width:100%}
 svg text{font-size:11px;fill:var(--fg)}
-svg .tick,svg .plabel{fill:var(--muted)}
+svg .tick,svg .plabel,svg .unit{fill:var(--muted)}
+svg .unit{font-size:10px;font-style:italic}
 svg .plabel{font-size:10px}
 svg .rowname{font-weight:600}
 svg .lname{font-size:10.5px}

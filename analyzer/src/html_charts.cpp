@@ -19,14 +19,17 @@ std::string values_attr(const std::vector<double>& v) {
   return o;
 }
 
-// Bottom axis of a time chart: ticks and UTC labels that fit (about 110 units per label).
+// Bottom axis of a time chart: ticks and UTC labels that fit (about 110 units per label), and
+// the unit, "UTC", at its right end; a tick label that would run into it is left out.
 void time_axis(Svg& s, const Scale& x, int64_t t0, int64_t t1, double y, double plot_w) {
   s.line(x.r0, y, x.r1, y, "axis");
+  constexpr double kUnitW = 26;  // "UTC" at 11 px
   for (const TimeTick& t : time_ticks(t0, t1, std::max(1, int(plot_w / 110)))) {
     const double xv = x(double(t.t - t0));
     s.line(xv, y, xv, y + 4, "axis");
-    s.text(xv, y + 15, t.label, "middle", "tick");
+    if (xv + 3.3 * double(t.label.size()) < x.r1 - kUnitW) s.text(xv, y + 15, t.label, "middle", "tick");
   }
+  s.text(x.r1, y + 15, "UTC", "end", "unit");
 }
 
 }  // namespace
@@ -132,7 +135,7 @@ void distribution_chart(std::string& out, const std::string& label, const std::v
 // Over time
 
 void time_chart(std::string& out, const TimeChart& c, int64_t t0, int64_t bin_ns, size_t bins) {
-  constexpr int kW = 900, kH = 190, kLeft = 62, kRight = 14, kTop = 10, kBottom = 24;
+  constexpr int kW = 900, kH = 200, kLeft = 62, kRight = 14, kTop = 20, kBottom = 24;
   const double plot_w = kW - kLeft - kRight, base = kH - kBottom;
   const int64_t t1 = t0 + bin_ns * int64_t(bins);
   const Scale x{0, double(t1 - t0), double(kLeft), double(kW - kRight), false};
@@ -171,6 +174,8 @@ void time_chart(std::string& out, const TimeChart& c, int64_t t0, int64_t bin_ns
     s.line(kLeft, y(t.first), kW - kRight, y(t.first), "grid");
     s.text(kLeft - 6, y(t.first) + 4, t.second, "end", "tick");
   }
+  // The y axis' unit above its top tick (log axes of durations name theirs in each tick).
+  if (!c.log_y && !c.unit.empty()) s.text(kLeft - 6, kTop - 8, c.unit, "end", "unit");
   std::vector<double> cum(bins, 0);
   for (const Series& se : c.stacked) {
     std::string d;

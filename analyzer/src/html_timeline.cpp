@@ -97,7 +97,7 @@ void over_time(std::string& out, const HtmlInput& in) {
   if (top.size() > kMaxLines) top.resize(kMaxLines);
   const double per_s = 1e9 / double(w);
 
-  TimeChart thr = chart("thr", "Jobs finished per second, by outcome; submits per second", "/s", per_s);
+  TimeChart thr = chart("thr", "Jobs finished per second, by outcome; submits per second", "jobs/s", per_s);
   thr.stacked = {{"complete", "ok", complete, "data-q=\"sum:complete\""},
                  {"fail", "fail", fail, "data-q=\"sum:fail\""},
                  {"exception", "exc", exc, "data-q=\"sum:exception\""},
@@ -120,6 +120,7 @@ void over_time(std::string& out, const HtmlInput& in) {
   TimeChart p50 = chart("p50", "Total time p50 per function (submit to result)", "ms", 1, true);
   TimeChart p99 = chart("p99", "Total time p99 per function (submit to result)", "ms", 1, true);
   TimeChart fails = chart("fails", "Jobs that failed or raised an exception, per function", "jobs", 1);
+  fails.unit = "jobs / " + wt;  // counts per bin, not per second: a failure is one job
   std::vector<double> rest_fail(n, 0);
   for (size_t i = 0; i < n; ++i) rest_fail[i] = fail[i] + exc[i];
   for (size_t k = 0; k < top.size(); ++k) {
