@@ -4,13 +4,22 @@
 // as a whole is tested in a browser (tests/html/html_test.py).
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
 #include <map>
+#include <sstream>
 
 #include "analyzer.h"
 #include "gearproto/encoder.h"
 #include "html_series.h"
 #include "intervals.h"
 #include "open_work.h"
+#include "pcap_streams.h"
 #include "sha256.h"
 #include "svg.h"
 #include "synth.h"
@@ -284,4 +293,78 @@ TEST(HtmlSeries, BinsWithoutIntervalsKeepTheStateBefore) {
     ASSERT_EQ(series.bins()[i].workers.size(), 1u) << i;
   }
   EXPECT_EQ(series.bins()[5].functions[0].second.queued, 1u);
+}
+
+// --html on the command line: the page is written with -q too and changes nothing else; a path
+// that cannot be written fails before the capture is read; a failed write is exit 2 with the
+// message; an input that cannot be read leaves no page behind.
+namespace {
+struct CliRun {
+  int rc;
+  std::string out, err;
+};
+CliRun analyze(const std::string& args) {
+  const std::string err = "/tmp/gearman-analyze-html-" + std::to_string(getpid()) + ".err";
+  FILE* p = popen((std::string(GEARMAN_ANALYZE_BIN) + " " + args + " 2>" + err).c_str(), "r");
+  CliRun r{-1, "", ""};
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  const int st = pclose(p);
+  r.rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  std::ifstream in(err);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  r.err = ss.str();
+  std::remove(err.c_str());
+  return r;
+}
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+bool exists(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0;
+}
+}  // namespace
+
+TEST(HtmlCli, PageWrittenWithQuietAndReportUnchanged) {
+  const std::string cap = testsupport::capture_path("libgearman-full.pcap");
+  const std::string page = "/tmp/gearman-analyze-html-" + std::to_string(getpid()) + ".html";
+  CliRun q = analyze("-q --html " + page + " " + cap);
+  EXPECT_EQ(q.rc, 0) << q.err;
+  EXPECT_EQ(q.out, "");
+  const std::string html = read_all(page);
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_NE(html.find("Content-Security-Policy\" content=\"default-src 'none';"), std::string::npos);
+  EXPECT_NE(html.find("</html>\n"), std::string::npos);
+  // The JSON report is the same with and without the page.
+  CliRun with = analyze("--format json --html " + page + " " + cap);
+  CliRun without = analyze("--format json " + cap);
+  EXPECT_EQ(with.rc, 0);
+  EXPECT_EQ(with.out, without.out);
+  std::remove(page.c_str());
+}
+
+TEST(HtmlCli, WriteErrorsAndUnreadableInput) {
+  const std::string cap = testsupport::capture_path("libgearman-full.pcap");
+  CliRun r = analyze("--html /nonexistent-dir/page.html " + cap);
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_EQ(r.out, "");  // refused before the capture is read: no report either
+  EXPECT_NE(r.err.find("gearman-analyze: cannot write /nonexistent-dir/page.html: No such file"), std::string::npos)
+      << r.err;
+  r = analyze("-q --html /dev/full " + cap);
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("gearman-analyze: writing /dev/full: No space left on device"), std::string::npos) << r.err;
+  // A capture cut off inside its header is not a capture: exit 1, and no page is left behind.
+  const std::string bad = "/tmp/gearman-analyze-html-" + std::to_string(getpid()) + ".pcap";
+  const std::string page = bad + ".html";
+  std::ofstream(bad, std::ios::binary) << std::string("\xd4\xc3\xb2\xa1\x02\x00", 6);
+  r = analyze("--html " + page + " " + bad);
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_FALSE(exists(page));
+  std::remove(bad.c_str());
 }
