@@ -30,6 +30,8 @@ using namespace html;
 namespace {
 
 constexpr size_t kMaxFunctionCharts = 40;  // functions with their own distribution chart
+constexpr size_t kMaxFunctionRows = 500;   // rows of the functions table (a capture may name a function per job)
+constexpr size_t kMaxHeldRows = 100;       // workers holding jobs at the end
 constexpr size_t kMaxClients = 200;        // rows of the clients table
 
 std::string jp(const std::string& base, size_t i) { return base + "/" + std::to_string(i); }
@@ -265,11 +267,23 @@ void functions(std::string& out, const HtmlInput& in, const J& r) {
          "<th class=\"n\">incomplete</th><th class=\"n\">failed</th><th class=\"n\">queue p50</th>"
          "<th class=\"n\">queue p99</th><th class=\"n\">run p50</th><th class=\"n\">run p99</th>"
          "<th class=\"n\">total p50</th><th class=\"n\">total p99</th></tr></thead><tbody>\n";
-  for (size_t i = 0; i < fns.size(); ++i) {
+  // The functions with the most jobs: all of them in the table up to kMaxFunctionRows, a card
+  // each for the first kMaxFunctionCharts; both in the JSON's (name) order.
+  std::vector<size_t> by_jobs(fns.size());
+  for (size_t i = 0; i < by_jobs.size(); ++i) by_jobs[i] = i;
+  std::stable_sort(by_jobs.begin(), by_jobs.end(),
+                   [&](size_t a, size_t b) { return count(at(fns[a], "jobs")) > count(at(fns[b], "jobs")); });
+  std::vector<size_t> rows(by_jobs.begin(), by_jobs.begin() + std::min(by_jobs.size(), kMaxFunctionRows));
+  std::vector<size_t> order(by_jobs.begin(), by_jobs.begin() + std::min(by_jobs.size(), kMaxFunctionCharts));
+  std::sort(rows.begin(), rows.end());
+  std::sort(order.begin(), order.end());
+  for (size_t i : rows) {
     const J& f = fns[i];
     const std::string p = jp("/functions", i);
-    out += "<tr><td class=\"name\" title=\"" + esc(at(f, "name").get<std::string>()) + "\"><a href=\"#fn" +
-           std::to_string(i) + "\">" + esc(at(f, "name").get<std::string>()) + "</a></td>";
+    const std::string name = esc(at(f, "name").get<std::string>());
+    const bool card = std::binary_search(order.begin(), order.end(), i);
+    out += "<tr><td class=\"name\" title=\"" + name + "\">" +
+           (card ? "<a href=\"#fn" + std::to_string(i) + "\">" + name + "</a>" : name) + "</td>";
     for (const char* k : {"jobs", "complete", "fail", "exception", "incomplete"}) out += num_td(p + "/" + k, at(f, k));
     out += "<td class=\"n\"" + src(p + "/fail_percent", at(f, "fail_percent")) + ">" +
            percent_text(number(at(f, "fail_percent"))) + "</td>";
@@ -278,14 +292,11 @@ void functions(std::string& out, const HtmlInput& in, const J& r) {
     out += "</tr>\n";
   }
   out += "</tbody></table></div>\n";
+  if (fns.size() > rows.size())
+    out += "<p class=\"note\">" + std::to_string(fns.size() - rows.size()) +
+           " functions with fewer jobs are left out of the table (all are in --format json).</p>\n";
 
   // The busiest functions get a card each with their distributions.
-  std::vector<size_t> order(fns.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return count(at(fns[a], "jobs")) > count(at(fns[b], "jobs")); });
-  if (order.size() > kMaxFunctionCharts) order.resize(kMaxFunctionCharts);
-  std::sort(order.begin(), order.end());
   const std::vector<const FunctionStats*> stats = reported_functions(*in.analyzer);  // the JSON's order
   legend(out, {{"queue", "cqueue"}, {"run", "crun"}, {"total", "ctotal"}});
   for (size_t i : order) {
@@ -455,9 +466,14 @@ void jobs(std::string& out, const HtmlInput& in, const J& r) {
   }
   const J& ws = at(open, "workers");
   std::string held;
+  size_t held_rows = 0, held_more = 0;
   for (size_t i = 0; i < ws.size(); ++i) {
     const J& w = ws[i];
     if (!count(at(w, "running"))) continue;
+    if (held_rows++ >= kMaxHeldRows) {
+      ++held_more;
+      continue;
+    }
     const std::string p = jp("/open_at_end/workers", i);
     const J& oo = at(w, "oldest_open");
     held += "<tr>" + name_td(at(w, "name").get<std::string>()) + num_td(p + "/running", at(w, "running")) +
@@ -470,6 +486,9 @@ void jobs(std::string& out, const HtmlInput& in, const J& r) {
     out += "<h3>Workers holding jobs at the end</h3>\n<table class=\"grid\"><thead><tr><th>worker</th><th class=\"n\">"
            "jobs held</th><th>oldest</th><th class=\"n\">held for</th></tr></thead><tbody>\n" +
            held + "</tbody></table>\n";
+  if (held_more)
+    out += "<p class=\"note\">" + std::to_string(held_more) +
+           " more workers hold jobs (all are in --format json, open_at_end.workers).</p>\n";
   out += "</section>\n";
 }
 

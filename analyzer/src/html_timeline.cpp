@@ -274,10 +274,13 @@ void workers(std::string& out, const HtmlInput& in, const J& r) {
     const double share = duration_ms > 0 ? 100.0 * busy_ms / duration_ms : 0;
     std::string fl, all;
     const J& fns = at(x, "functions");
-    for (size_t f = 0; f < fns.size(); ++f) {
+    // Four in the cell, at most 30 in its tooltip: a worker may announce thousands (the JSON
+    // has them all), and this table has up to 500 rows.
+    for (size_t f = 0; f < fns.size() && f < 30; ++f) {
       all += (f ? ", " : "") + fns[f].get<std::string>();
       if (f < 4) fl += (f ? ", " : "") + esc(fns[f].get<std::string>());
     }
+    if (fns.size() > 30) all += ", ... (" + std::to_string(fns.size()) + " in all)";
     if (fns.size() > 4) fl += ", +" + std::to_string(fns.size() - 4);
     const std::string name = at(x, "name").get<std::string>(), address = at(x, "address").get<std::string>();
     out += "<tr><td class=\"name\" title=\"" + esc(name) + "\">" + esc(name) + "</td><td>" +
