@@ -19,7 +19,7 @@ _gearman_analyze_files() {  # captures (also compressed) and folders
 
 _gearman_analyze() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-  local opts="-r --read-file -p --port -f --format --jobs --jobs-format -q --quiet --top
+  local opts="-r --read-file -p --port -f --format --jobs --jobs-format --html -q --quiet --top
               --max-open-jobs --max-connections --max-message-size --no-heuristic --no-progress
               -i --interface --duration --interval -w --write --heuristic --threads
               -v --version -h --help"
@@ -32,6 +32,7 @@ _gearman_analyze() {
     -i|--interface)
       mapfile -t COMPREPLY < <(compgen -W "$(ls /sys/class/net 2>/dev/null) any" -- "$cur"); return ;;
     -w|--write) compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
+    --html) compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
     --jobs) compopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
     -r|--read-file) _gearman_analyze_files "$cur"; return ;;
   esac

@@ -27,6 +27,8 @@ packages=(
   gearman-tools
   # The live-capture test drives gearman-analyze's terminal screen in tmux.
   tmux
+  # The HTML report's test renders the page in headless Chromium (and its screenshots need a font).
+  chromium fonts-dejavu-core
 )
 
 sudo_cmd=()

@@ -59,6 +59,34 @@ class LogHistogram {
     return double(max_);
   }
 
+  // percentile() of each of `p` (ascending), in one walk over the buckets.
+  void percentiles(const double* p, double* out, size_t n) const {
+    size_t k = 0;
+    if (count_ == 0) {
+      for (; k < n; ++k) out[k] = 0;
+      return;
+    }
+    auto rank_of = [&](double q) {
+      uint64_t rank = static_cast<uint64_t>(q * double(count_) + 0.999999999);
+      if (rank < 1) rank = 1;
+      if (rank > count_) rank = count_;
+      return rank;
+    };
+    uint64_t seen = 0;
+    for (size_t i = index(min_); i < buckets_.size() && k < n; ++i) {
+      seen += buckets_[i];
+      while (k < n && seen >= rank_of(p[k])) {
+        double lo, width;
+        bounds(i, lo, width);
+        double v = width <= 1 ? lo : lo + width / 2;
+        if (v < double(min_)) v = double(min_);
+        if (v > double(max_)) v = double(max_);
+        out[k++] = v;
+      }
+    }
+    for (; k < n; ++k) out[k] = double(max_);
+  }
+
   // Samples below v (to the bucket: exact below 64, else within the bucket width of v).
   uint64_t count_below(uint64_t v) const {
     size_t end = index(v);
@@ -80,6 +108,49 @@ class LogHistogram {
     double unit = double(uint64_t(1) << (e - kSubBits));
     lo = double(kSub + sub) * unit;
     width = unit;
+  }
+
+  // Only the buckets with samples: for many histograms held at once (the HTML report's time
+  // bins). Exact: expand() gives back the same histogram, and merging compact ones equals merge().
+  struct Compact {
+    std::vector<std::pair<uint32_t, uint64_t>> buckets;  // (index, count), by index
+    uint64_t count = 0, min = 0, max = 0;
+    long double sum = 0;
+  };
+  Compact compact() const {
+    Compact c;
+    for (size_t i = 0; i < buckets_.size(); ++i)
+      if (buckets_[i]) c.buckets.emplace_back(uint32_t(i), buckets_[i]);
+    c.count = count_; c.min = min_; c.max = max_; c.sum = sum_;
+    return c;
+  }
+  static LogHistogram expand(const Compact& c) {
+    LogHistogram h;
+    if (!c.buckets.empty()) h.buckets_.resize(c.buckets.back().first + 1, 0);
+    for (const auto& b : c.buckets) h.buckets_[b.first] = b.second;
+    h.count_ = c.count; h.min_ = c.min; h.max_ = c.max; h.sum_ = c.sum;
+    return h;
+  }
+  static void merge(Compact& into, const Compact& from) {
+    if (from.count == 0) return;
+    std::vector<std::pair<uint32_t, uint64_t>> m;
+    m.reserve(into.buckets.size() + from.buckets.size());
+    size_t i = 0, j = 0;
+    while (i < into.buckets.size() || j < from.buckets.size()) {
+      if (j == from.buckets.size() || (i < into.buckets.size() && into.buckets[i].first < from.buckets[j].first)) {
+        m.push_back(into.buckets[i++]);
+      } else if (i == into.buckets.size() || from.buckets[j].first < into.buckets[i].first) {
+        m.push_back(from.buckets[j++]);
+      } else {
+        m.emplace_back(into.buckets[i].first, into.buckets[i].second + from.buckets[j].second);
+        ++i, ++j;
+      }
+    }
+    into.buckets = std::move(m);
+    if (into.count == 0 || from.min < into.min) into.min = from.min;
+    if (from.max > into.max) into.max = from.max;
+    into.count += from.count;
+    into.sum += from.sum;
   }
 
  private:

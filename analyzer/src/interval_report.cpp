@@ -36,6 +36,7 @@ ordered_json open_job_json(const OpenJob& o) {
   j["worker"] = o.worker;
   j["since"] = o.since == kNoTime ? ordered_json(nullptr) : ordered_json(format_time(o.since));
   j["age_ms"] = round6(double(o.age_ns) / 1e6);
+  j["frames"] = {{"submit", o.f_submit}, {"created", o.f_created}, {"assign", o.f_assign}};
   return j;
 }
 
@@ -67,7 +68,8 @@ ordered_json interval_json(const Interval& iv) {
   j["functions"] = std::move(fns);
   ordered_json ws = ordered_json::array();
   for (const IntervalWorker& w : iv.workers)
-    ws.push_back({{"name", w.name}, {"busy", round6(w.busy)}, {"busy_ms", round6(double(w.busy_ns) / 1e6)}});
+    ws.push_back({{"name", w.name}, {"busy", round6(w.busy)}, {"busy_ms", round6(double(w.busy_ns) / 1e6)},
+                  {"lost", w.lost}, {"connections", w.connections}});
   j["workers"] = std::move(ws);
   j["oldest_running"] = open_job_json(iv.oldest_running);
   j["oldest_queued"] = open_job_json(iv.oldest_queued);

@@ -20,9 +20,12 @@ LatencySummary summarize(const LogHistogram& h) {
   s.count = h.count();
   if (!s.count) return s;
   s.min = ms(double(h.min()));
-  s.p50 = ms(h.percentile(0.50));
-  s.p90 = ms(h.percentile(0.90));
-  s.p99 = ms(h.percentile(0.99));
+  static const double kP[] = {0.50, 0.90, 0.99};
+  double v[3];
+  h.percentiles(kP, v, 3);  // one walk: every interval and function has three of these
+  s.p50 = ms(v[0]);
+  s.p90 = ms(v[1]);
+  s.p99 = ms(v[2]);
   s.max = ms(double(h.max()));
   s.mean = ms(h.mean());
   return s;
@@ -104,6 +107,9 @@ OpenJob IntervalStats::describe(const gearjobs::Job& j, bool running, int64_t si
   o.running = running;
   o.since = since;
   o.age_ns = since == kNoTime || at < since ? 0 : at - since;
+  o.f_submit = r.f_submit;
+  o.f_created = r.f_created;
+  o.f_assign = r.f_assign;
   return o;
 }
 
@@ -147,6 +153,7 @@ void IntervalStats::end_of_capture(int64_t at) {
   if (at < cur.start) at = cur.start;
   if (!cur.snapped) snapshot(cur, at);
   next_check_ = INT64_MAX;  // no more frames
+  ended_ = true;
 }
 
 void IntervalStats::flush() {
@@ -169,7 +176,7 @@ void IntervalStats::emit_front() {
   std::map<std::string, IntervalFunction> fns;
   for (auto& kv : b.fns) {
     IntervalFunction& o = fns[name_of(kv.first)];
-    const FnBin& f = kv.second;
+    FnBin& f = kv.second;
     o.submitted += f.submitted;
     o.complete += f.complete; o.fail += f.fail; o.exception += f.exception; o.incomplete += f.incomplete;
     o.background += f.background;
@@ -178,6 +185,7 @@ void IntervalStats::emit_front() {
     o.queue = summarize(f.queue);
     o.run = summarize(f.run);
     o.total = summarize(f.total);
+    if (keep_histograms_) o.total_histogram = std::move(f.total);
   }
   for (size_t id = 0; id < b.gauges.size(); ++id) {
     const gearjobs::FunctionGauge& g = b.gauges[id];
@@ -192,26 +200,67 @@ void IntervalStats::emit_front() {
   }
   // Workers: entries merged since (the same client ID on a later connection) add up into theirs.
   const std::vector<WorkerStats>& ws = a_.stage().statistics().workers();
-  std::map<std::string, std::pair<int64_t, int64_t>> workers;  // name -> busy, connections
-  const size_t n = std::max(b.busy.size(), b.connected.size());
+  std::map<std::string, IntervalWorker> workers;
+  const size_t n = std::max({b.busy.size(), b.connected.size(), b.lost.size()});
   for (size_t i = 0; i < n && i < ws.size(); ++i) {
     int32_t w = int32_t(i);
     while (ws[size_t(w)].merged_into >= 0) w = ws[size_t(w)].merged_into;
-    auto& e = workers[ws[size_t(w)].name];
-    if (i < b.busy.size()) e.first += b.busy[i];
-    if (i < b.connected.size()) e.second += b.connected[i];
+    IntervalWorker& e = workers[ws[size_t(w)].name];
+    if (i < b.busy.size()) e.busy_ns += b.busy[i];
+    if (i < b.connected.size()) e.connections += b.connected[i];
+    if (i < b.lost.size()) e.lost += b.lost[i];
   }
   for (auto& kv : workers) {
-    if (kv.second.first <= 0 && kv.second.second <= 0) continue;
-    IntervalWorker w;
+    IntervalWorker& w = kv.second;
+    if (w.busy_ns <= 0 && w.connections <= 0 && w.lost == 0) continue;
     w.name = kv.first;
-    w.busy_ns = kv.second.first;
     w.busy = double(w.busy_ns) / double(b.end - b.start);
     iv.workers.push_back(std::move(w));
   }
   iv.oldest_running = std::move(b.oldest_running);
   iv.oldest_queued = std::move(b.oldest_queued);
   emit_(std::move(iv));
+}
+
+void IntervalStats::widen(int64_t width) {
+  if (ended_ || width <= interval_ns_ || width % interval_ns_ != 0) return;
+  interval_ns_ = width;
+  auto add = [](auto& into, const auto& from) {
+    if (into.size() < from.size()) into.resize(from.size(), 0);
+    for (size_t i = 0; i < from.size(); ++i) into[i] += from[i];
+  };
+  std::deque<Bin> merged;
+  for (Bin& b : pending_) {
+    const int64_t start = floor_interval(b.start);
+    if (merged.empty() || merged.back().start != start) {
+      Bin n;
+      n.start = start;
+      n.end = start + width;
+      merged.push_back(std::move(n));
+    }
+    Bin& m = merged.back();
+    for (auto& kv : b.fns) {
+      FnBin& o = m.fns[kv.first];
+      const FnBin& f = kv.second;
+      o.submitted += f.submitted;
+      o.complete += f.complete; o.fail += f.fail; o.exception += f.exception; o.incomplete += f.incomplete;
+      o.background += f.background; o.late += f.late; o.reordered += f.reordered;
+      o.queue.merge(f.queue); o.run.merge(f.run); o.total.merge(f.total);
+    }
+    add(m.busy, b.busy);
+    add(m.lost, b.lost);
+    // The end state is the last narrow interval's, if that one ends where the wide one does;
+    // else it is taken when the clock gets there.
+    m.snapped = b.snapped && b.end == m.end;
+    if (m.snapped) {
+      m.gauges = std::move(b.gauges);
+      m.connected = std::move(b.connected);
+      m.oldest_running = std::move(b.oldest_running);
+      m.oldest_queued = std::move(b.oldest_queued);
+    }
+  }
+  pending_ = std::move(merged);
+  if (!pending_.empty()) update_next_check();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -235,6 +284,13 @@ void IntervalStats::on_assigned(const gearjobs::Job& j, int32_t worker, int64_t 
 void IntervalStats::on_worker_ended(const gearjobs::Job& j, int64_t t) { stop_running(j, t); }
 
 void IntervalStats::on_job_lost(const gearjobs::Job& j, int64_t t) {
+  auto it = running_.find(j.id);  // the worker that held it (the engine has cleared it already)
+  if (it != running_.end() && it->second.worker >= 0) {
+    Bin& b = bin_for(t);
+    const size_t w = size_t(it->second.worker);
+    if (b.lost.size() <= w) b.lost.resize(w + 1, 0);
+    ++b.lost[w];
+  }
   stop_running(j, t);
   queued_from_ = nullptr;  // it is queued again, perhaps before the one found last
 }

@@ -48,6 +48,9 @@ struct IntervalFunction {
   uint64_t reordered = 0;   // of those, jobs whose wire order was not causal (gearjobs::Reorder)
   uint64_t in_flight = 0, queued = 0;  // open jobs at the end: all, and those no worker holds
   LatencySummary queue, run, total;
+  // The histogram `total` was summarized from, when IntervalStats::keep_total_histograms is on
+  // (the HTML report merges intervals into wider ones); empty otherwise.
+  LogHistogram total_histogram;
   uint64_t finished() const { return complete + fail + exception + incomplete; }
   double fail_percent() const {  // as FunctionStats::fail_percent
     const uint64_t ended = complete + fail + exception;
@@ -59,6 +62,8 @@ struct IntervalWorker {
   std::string name;
   int64_t busy_ns = 0;
   double busy = 0;  // busy_ns / the interval's length (over 1: several jobs at once)
+  uint64_t lost = 0;        // jobs it lost in the interval (its connection closed while it ran them)
+  int64_t connections = 0;  // its connections open at the interval's end
 };
 
 // A job still open at an interval's (or the capture's) end.
@@ -68,6 +73,7 @@ struct OpenJob {
   bool running = false;  // held by a worker; else queued
   int64_t since = kNoTime;  // running: its assignment; queued: its JOB_CREATED (else first sight)
   int64_t age_ns = 0;       // at the end of the interval
+  uint64_t f_submit = 0, f_created = 0, f_assign = 0;  // its frames (0: not in the capture; assign: the last)
 };
 
 struct Interval {
@@ -100,6 +106,17 @@ class IntervalStats final : public StatsObserver {
   int64_t interval_ns() const { return interval_ns_; }
   int64_t lag_ns() const { return lag_ns_; }
 
+  // Each interval written carries its functions' total-time histograms (IntervalFunction::
+  // total_histogram), so that a reader can merge intervals exactly.
+  void keep_total_histograms(bool on) { keep_histograms_ = on; }
+  // From now on intervals are `width` long, a multiple of the current length (the HTML report
+  // widens them as a capture of unknown length goes on, to keep their number bounded). The
+  // intervals not yet written are merged into the wider ones they fall in; those written
+  // already stay as they were, so a reader sees a few narrower intervals before the first wide
+  // one, each inside one wide interval. May be called from `emit`; ignored after
+  // end_of_capture (the last intervals keep the end state taken there).
+  void widen(int64_t width);
+
   // StatsObserver
   void on_submitted(gearjobs::FunctionId f, int64_t t) override;
   void on_assigned(const gearjobs::Job& j, int32_t worker, int64_t t) override;
@@ -119,6 +136,7 @@ class IntervalStats final : public StatsObserver {
     bool snapped = false;  // its end state (gauges, busy time of running jobs) was taken
     std::unordered_map<gearjobs::FunctionId, FnBin> fns;
     std::vector<int64_t> busy;  // by worker index
+    std::vector<uint64_t> lost;  // by worker index
     std::vector<int32_t> connected;  // open connections at the end, by worker index
     std::vector<gearjobs::FunctionGauge> gauges;
     OpenJob oldest_running, oldest_queued;
@@ -154,6 +172,8 @@ class IntervalStats final : public StatsObserver {
   // of running and lingering jobs is not walked at every interval.
   const gearjobs::Job* queued_from_ = nullptr;
   uint64_t queued_from_id_ = 0;
+  bool keep_histograms_ = false;
+  bool ended_ = false;  // end_of_capture was called
 };
 
 }  // namespace gan

@@ -132,7 +132,11 @@ LiveResult run_live(Analyzer& a, const LiveConfig& c) {
   }
 
   int64_t now = wall_ns();
-  IntervalStats iv(a, interval_ns, [&](Interval&& x) { out->interval(x, cap.stats(), now); });
+  IntervalStats iv(a, interval_ns, [&](Interval&& x) {
+    if (c.on_interval) c.on_interval(x);
+    out->interval(x, cap.stats(), now);
+  });
+  iv.keep_total_histograms(c.keep_histograms);
   a.set_observer(&iv);
   a.set_clock([&iv](int64_t t) { iv.on_time(t); });
 

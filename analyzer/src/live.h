@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,10 @@ struct LiveConfig {
   bool quiet = false;        // -q: no intervals written (and no report)
   bool color = true;         // NO_COLOR unset
   FILE* out = stdout;        // intervals go here
+  // Also sees each interval as it becomes final (the HTML report's time axis), before it is
+  // written; with keep_histograms, it carries its total-time histograms.
+  std::function<void(Interval&)> on_interval;
+  bool keep_histograms = false;
 };
 
 struct LiveResult {

@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "analyzer.h"
+#include "html_report.h"
+#include "html_series.h"
 #include "interval_report.h"
 #include "intervals.h"
 #include "live.h"
@@ -95,7 +97,7 @@ int main(int argc, char** argv) {
   uint32_t max_message = gan::Options{}.limits.max_data_length;
   bool no_heuristic = false, no_progress = false, quiet = false;
   std::string threads = "auto";
-  std::string iface, save_path;
+  std::string iface, save_path, html_path;
   double duration = 0, interval = -1;
   bool heuristic_live = false;
   auto* pos_opt = app.add_option("FILE", pos_files, "pcap or pcapng files, plain, gzip or zstd, in capture order "
@@ -120,6 +122,10 @@ int main(int argc, char** argv) {
                  "else csv)")
       ->check(CLI::IsMember({"auto", "csv", "jsonl"}))
       ->option_text("FORMAT");
+  app.add_option("--html", html_path,
+                 "also write the report as one self-contained HTML page to FILE (charts over time, latency "
+                 "distributions, worker lanes; opens offline)")
+      ->option_text("FILE");
   app.add_flag("-q,--quiet", quiet, "no report (with --jobs, only the job records are written)");
   app.add_option("--top", top, "how many of the slowest jobs to list (default 10)")->option_text("N");
   app.add_option("--max-open-jobs", max_open_jobs,
@@ -202,6 +208,25 @@ int main(int argc, char** argv) {
     return kInputError;
   }
 
+  // The page's file is opened now: a path that cannot be written fails before a long read.
+  FILE* html_file = nullptr;
+  if (!html_path.empty()) {
+    html_file = std::fopen(html_path.c_str(), "w");
+    if (!html_file) {
+      std::fprintf(stderr, "gearman-analyze: cannot write %s: %s\n", html_path.c_str(), std::strerror(errno));
+      return kUsageOrWriteError;
+    }
+  }
+  auto drop_html = [&]() {  // nothing to show: no half-made page left behind
+    if (!html_file) return;
+    std::fclose(html_file);
+    std::remove(html_path.c_str());
+  };
+  // The page's time axis (html_series.h): the interval statistics merged into at most 300 bins.
+  // Without --interval the width starts at 0.1 s and the intervals widen along with the bins.
+  const bool html_auto = interval_ns <= 0;
+  gan::TimeSeries series(live ? (interval_ns > 0 ? interval_ns : 1000000000) : (html_auto ? 100000000 : interval_ns));
+
   gan::Analyzer a(opt);
   gan::JobWriter jw;
   if (!jobs_path.empty()) {
@@ -211,6 +236,7 @@ int main(int argc, char** argv) {
                                        : gan::JobWriter::Format::ByName;
     if (!jw.open(jobs_path, err, jf)) {
       std::fprintf(stderr, "gearman-analyze: cannot write %s\n", err.c_str());
+      drop_html();
       return kUsageOrWriteError;
     }
     a.set_job_sink([&jw](const gan::JobRecord& r) {
@@ -244,8 +270,15 @@ int main(int argc, char** argv) {
     lc.screen = format == "text" && !quiet && isatty(fileno(out));
     lc.quiet = quiet;
     lc.color = std::getenv("NO_COLOR") == nullptr || !*std::getenv("NO_COLOR");
+    if (html_file) {
+      lc.keep_histograms = true;
+      lc.on_interval = [&series](gan::Interval& x) { series.add(x); };
+    }
     gan::LiveResult lr = gan::run_live(a, lc);
-    if (lr.exit_code >= 0) return lr.exit_code;
+    if (lr.exit_code >= 0) {
+      drop_html();
+      return lr.exit_code;
+    }
     open = std::move(lr.open);
     extras.live = std::move(lr.live);
     extras.live_text = std::move(lr.live_text);
@@ -254,10 +287,15 @@ int main(int argc, char** argv) {
   } else {
     // Interval statistics for files: kept until the report.
     std::unique_ptr<gan::IntervalStats> iv;
-    if (interval_ns > 0) {
-      iv = std::make_unique<gan::IntervalStats>(a, interval_ns, [&intervals](gan::Interval&& x) {
-        intervals.push_back(std::move(x));
+    if (interval_ns > 0 || html_file) {
+      const bool keep = interval_ns > 0;  // for the report; the page's are only merged into its bins
+      iv = std::make_unique<gan::IntervalStats>(a, interval_ns > 0 ? interval_ns : series.width(),
+                                                [&intervals, &series, keep, html = html_file != nullptr](gan::Interval&& x) {
+        if (html) series.add(x);
+        if (keep) intervals.push_back(std::move(x));
       });
+      iv->keep_total_histograms(html_file != nullptr);
+      if (html_file && html_auto) series.on_widen([&iv](int64_t w) { iv->widen(w); });
       a.set_observer(iv.get());
       a.set_clock([&iv](int64_t t) { iv->on_time(t); });
     }
@@ -278,6 +316,7 @@ int main(int argc, char** argv) {
     if (drew) std::fprintf(stderr, "\r%60s\r", "");
     if (!r.ok) {
       std::fprintf(stderr, "gearman-analyze: %s\n", r.error.c_str());
+      drop_html();
       return kInputError;
     }
     if (iv) iv->end_of_capture();
@@ -285,8 +324,10 @@ int main(int argc, char** argv) {
     a.finish();
     if (iv) {
       iv->flush();
-      extras.intervals = &intervals;
-      extras.interval_ns = interval_ns;
+      if (interval_ns > 0) {
+        extras.intervals = &intervals;
+        extras.interval_ns = interval_ns;
+      }
       a.set_observer(nullptr);
       a.set_clock({});
     }
@@ -296,13 +337,31 @@ int main(int argc, char** argv) {
     std::string err;
     if (!jw.close(err)) {
       std::fprintf(stderr, "gearman-analyze: %s\n", err.c_str());
+      drop_html();
       return kUsageOrWriteError;
     }
   }
-  if (quiet) return 0;
+  gan::ReportInfo info{files, GEARMAN_ANALYZE_VERSION};
+  bool ok = true;
+  if (html_file) {  // asked for by name: written with -q too
+    series.finish();
+    gan::HtmlInput h;
+    h.analyzer = &a;
+    h.info = &info;
+    h.open = &open;
+    h.series = &series;
+    h.auto_interval = html_auto && !live;
+    h.interval_ns = live ? (interval_ns > 0 ? interval_ns : 1000000000) : interval_ns;
+    h.live = extras.live.is_null() ? nullptr : &extras.live;
+    std::string err;
+    if (!gan::write_html_report(html_file, html_path, h, err)) {
+      std::fprintf(stderr, "gearman-analyze: %s\n", err.c_str());
+      ok = false;
+    }
+  }
+  if (quiet) return ok ? 0 : kUsageOrWriteError;
 
   errno = 0;
-  gan::ReportInfo info{files, GEARMAN_ANALYZE_VERSION};
   gan::write_report(out, format, a, info, extras);
-  return check_written(out, out_name) ? 0 : kUsageOrWriteError;
+  return check_written(out, out_name) && ok ? 0 : kUsageOrWriteError;
 }

@@ -51,6 +51,9 @@ OpenWork collect_open_work(const Analyzer& a, int64_t at, size_t limit, bool wit
     o.running = running;
     o.since = open_since(j, running);
     o.age_ns = o.since == kNoTime || at < o.since ? 0 : at - o.since;
+    o.f_submit = r.f_submit;
+    o.f_created = r.f_created;
+    o.f_assign = r.f_assign;
     return o;
   };
   for (const Candidate& c : heap) w.oldest.push_back(describe(*c.job, c.running));

@@ -120,3 +120,20 @@ TEST(AnalyzerThreads, LargeMessagesKeepTheirPlace) {
   const Generated g("threads-large", "--jobs 3000 --seed 5 --functions 'big:w=1:payload=300000:result=90000;small:w=4'");
   expect_same(g.pcap);
 }
+
+// The HTML page is drawn from intervals kept on the job stage's thread (automatic bins, widened
+// as the capture grows): the same page either way.
+TEST(AnalyzerThreads, HtmlPageIsTheSame) {
+  const Generated g("threads-html", "--jobs 20000 --seed 11 --clients 40 --workers 48 --coalesce 0.05 "
+                                    "--reorder 0.05 --loss 0.02 --stuck 2");
+  std::string page[2];
+  for (unsigned t = 1; t <= 2; ++t) {
+    const std::string html = scratch("page-" + std::to_string(t) + ".html");
+    const ::Run r = analyze("-q --html " + html + " " + g.pcap, t, ".csv");
+    ASSERT_EQ(r.rc, 0) << r.err;
+    page[t - 1] = slurp(html);
+    std::remove(html.c_str());
+  }
+  ASSERT_GT(page[0].size(), 10000u);
+  EXPECT_EQ(difference(page[0], page[1]), "");
+}

@@ -5,7 +5,8 @@
 # submitted, answered, failed; background jobs; jobs for a function no worker has).
 #   1. -i lo --duration --interval 0.5 --format json -w FILE during the load: JSON lines, one
 #      object per interval and a last "report"; the intervals add up to the report, and the report
-#      to the load; the saved file read offline gives the same jobs.
+#      to the load; the saved file read offline gives the same jobs; --html writes a page whose
+#      numbers and bins are the report's and the intervals' (tests/html/html_test.py).
 #   2. SIGINT ends a capture with no --duration: the report, exit 0; SIGTERM too.
 #   3. stdin (tcpdump -w - | gearman-analyze -): SIGINT to the analyzer alone ends it with the
 #      report, exit 0.
@@ -76,7 +77,7 @@ load() {
 
 # ---------------------------------------------------------------------------------------------
 # 1. --duration, JSON lines, -w
-"$analyze" -i lo --duration 7 --interval 0.5 --format json -w "$work/saved.pcap" \
+"$analyze" -i lo --duration 7 --interval 0.5 --format json -w "$work/saved.pcap" --html "$work/run1.html" \
   >"$work/run1.jsonl" 2>"$work/run1.err" &
 an=$!
 pids+=($an)
@@ -91,6 +92,16 @@ else
     || fail "1: the saved capture does not read: $(cat "$work/saved.err")"
   python3 "$here/check_live.py" --truth "$work/run1.truth" --nobody live_nobody_run1 --stopped-by duration \
     --saved "$work/saved.json" "$work/run1.jsonl" && pass "1: --duration, JSON lines, -w" || fail "1: see above"
+  # The page written at the end (--html): its numbers are the report line's, its bins the
+  # interval lines'; rendered in Chromium when there is one (tests/html/html_test.py).
+  if [ ! -s "$work/run1.html" ]; then
+    fail "1: --html wrote no page"
+  elif command -v chromium >/dev/null; then
+    python3 "$here/../html/html_test.py" --live-page "$work/run1.html" --live-jsonl "$work/run1.jsonl" \
+      && pass "1: --html page equals the report and its intervals" || fail "1: --html: see above"
+  else
+    echo "note: no chromium, the --html page of run 1 is not checked"
+  fi
 fi
 
 # ---------------------------------------------------------------------------------------------
