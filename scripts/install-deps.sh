@@ -8,7 +8,7 @@ packages=(
   libpcap-dev libgtest-dev nlohmann-json3-dev libcli11-dev
   # The analyzer reads gzip (ISA-L's inflate) and zstd captures; the tests write gzip with zlib;
   # the fuzz seeds are compressed with zstd.
-  zlib1g-dev libisal-dev libzstd-dev zstd
+  zlib1g-dev libisal-dev nettle-dev libzstd-dev zstd
   # libwireshark-dev does not pull in libglib2.0-dev, which its headers include.
   libwireshark-dev libglib2.0-dev tshark
   # Fuzzing (libFuzzer) and sanitizer builds.

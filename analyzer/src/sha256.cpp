@@ -1,74 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+// Nettle (Debian nettle-dev) does the hashing and the encoding: no cryptography by hand.
 #include "sha256.h"
+
+#include <nettle/base64.h>
+#include <nettle/sha2.h>
 
 namespace gan {
 
-namespace {
-
-constexpr uint32_t kK[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
-
-uint32_t rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
-
-void block(uint32_t h[8], const uint8_t* p) {
-  uint32_t w[64];
-  for (int i = 0; i < 16; ++i)
-    w[i] = uint32_t(p[4 * i]) << 24 | uint32_t(p[4 * i + 1]) << 16 | uint32_t(p[4 * i + 2]) << 8 | p[4 * i + 3];
-  for (int i = 16; i < 64; ++i) {
-    const uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
-    const uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
-    w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-  }
-  uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
-  for (int i = 0; i < 64; ++i) {
-    const uint32_t t1 = k + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + kK[i] + w[i];
-    const uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-    k = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
-  }
-  h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += k;
-}
-
-}  // namespace
-
 std::array<uint8_t, 32> sha256(const std::string& data) {
-  uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-  const auto* p = reinterpret_cast<const uint8_t*>(data.data());
-  size_t n = data.size(), i = 0;
-  for (; i + 64 <= n; i += 64) block(h, p + i);
-  // The tail, the 0x80 byte, zeros, and the length in bits (big-endian): one or two blocks.
-  uint8_t tail[128] = {};
-  const size_t rest = n - i;
-  for (size_t k = 0; k < rest; ++k) tail[k] = p[i + k];
-  tail[rest] = 0x80;
-  const size_t len = rest + 1 + 8 <= 64 ? 64 : 128;
-  const uint64_t bits = uint64_t(n) * 8;
-  for (int k = 0; k < 8; ++k) tail[len - 1 - k] = uint8_t(bits >> (8 * k));
-  block(h, tail);
-  if (len == 128) block(h, tail + 64);
+  static_assert(SHA256_DIGEST_SIZE == 32, "SHA-256 digests are 32 bytes");
+  sha256_ctx ctx;
+  sha256_init(&ctx);
+  sha256_update(&ctx, data.size(), reinterpret_cast<const uint8_t*>(data.data()));
   std::array<uint8_t, 32> out{};
-  for (int k = 0; k < 8; ++k)
-    for (int b = 0; b < 4; ++b) out[size_t(4 * k + b)] = uint8_t(h[k] >> (24 - 8 * b));
+  sha256_digest(&ctx, out.size(), out.data());
   return out;
 }
 
-std::string base64(const uint8_t* d, size_t n) {
-  static const char kA[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string o;
-  for (size_t i = 0; i < n; i += 3) {
-    const uint32_t v = uint32_t(d[i]) << 16 | (i + 1 < n ? uint32_t(d[i + 1]) << 8 : 0) | (i + 2 < n ? d[i + 2] : 0);
-    o += kA[v >> 18 & 63];
-    o += kA[v >> 12 & 63];
-    o += i + 1 < n ? kA[v >> 6 & 63] : '=';
-    o += i + 2 < n ? kA[v & 63] : '=';
-  }
-  return o;
+std::string base64(const uint8_t* data, size_t n) {
+  std::string out(BASE64_ENCODE_RAW_LENGTH(n), '\0');
+  base64_encode_raw(&out[0], n, data);
+  return out;
 }
 
 std::string csp_hash(const std::string& text) {

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 // SHA-256 (FIPS 180-4), for the HTML report's Content-Security-Policy: the page allows its one
 // inline script and style by their hashes ('sha256-BASE64'), so an element injected into the
-// page could not run or style anything even if escaping failed. No crypto library is in the
-// project's dependencies, and the digest of two constants is all that is needed.
+// page could not run or style anything even if escaping failed. Computed with Nettle.
 #pragma once
 
 #include <array>
