@@ -47,7 +47,11 @@ void add_argument(proto_tree* tree, packet_info* pinfo, tvbuff_t* tvb, int data_
   const int hf = hf_arg[static_cast<size_t>(a.kind)];
   proto_item* it = nullptr;
   header_field_info* hfi = proto_registrar_get_nth(hf);
-  if (gearproto::arg_is_number(a.kind)) {
+  if (!proto_field_is_referenced(tree, hf) && !proto_field_is_referenced(tree, hf_arg_raw)) {
+    // No tree shown and no filter asks for it (tshark -Y, taps): Wireshark would hand back the
+    // parent instead of an item, so the value need not be converted, escaped and copied first.
+    it = tree;
+  } else if (gearproto::arg_is_number(a.kind)) {
     bool typed = false;
     if (a.value.empty() && !(a.defects & ~gearproto::kMissingLastSeparator)) {
       // An empty progress number: no progress known (Perl Gearman::Server).
@@ -160,7 +164,7 @@ int dissect_binary(tvbuff_t* tvb, packet_info* pinfo, proto_tree* pdu_tree, prot
   if ((!key || !key->present) && args.count > 0 && args.args[0].kind != Arg::Payload &&
       args.args[0].kind != Arg::EchoData)
     key = &args.args[0];
-  if (key && key->present && !key->value.empty())
+  if (pinfo->cinfo && key && key->present && !key->value.empty())  // no copy when no columns
     col_append_fstr(pinfo->cinfo, COL_INFO, " %s", to_cstr(pinfo->pool, key->value.substr(0, 64)));
 
   switch (h.type) {

@@ -167,8 +167,10 @@ void add_job(proto_tree* tree, packet_info* pinfo, tvbuff_t* tvb, const Job* j, 
   proto_item_set_generated(ti);
   proto_tree* jt = proto_item_add_subtree(ti, ett_job);
   proto_item* it;
-  it = proto_tree_add_string(jt, hf_job_unique, tvb, 0, 0, to_cstr(pinfo->pool, j->unique));
-  proto_item_set_generated(it);
+  if (proto_field_is_referenced(jt, hf_job_unique)) {  // else no item would be made: no copy
+    it = proto_tree_add_string(jt, hf_job_unique, tvb, 0, 0, to_cstr(pinfo->pool, j->unique));
+    proto_item_set_generated(it);
+  }
   if (j->submits > 1) {
     it = proto_tree_add_uint(jt, hf_job_submits, tvb, 0, 0, j->submits);
     proto_item_set_generated(it);
