@@ -94,16 +94,21 @@ int dissect_binary(tvbuff_t* tvb, packet_info* pinfo, proto_tree* pdu_tree, prot
   FrameError err = parse_header(as_bytes(p, kHeaderSize), limits, h);
   const bool is_req = h.magic == Magic::Req;
 
-  proto_tree* ht = proto_tree_add_subtree(pdu_tree, tvb, 0, kHeaderSize, ett_header, nullptr, "Header");
-  proto_tree_add_string(ht, hf_magic, tvb, 0, 4, is_req ? "REQ" : "RES");
-  proto_item* type_item = proto_tree_add_item(ht, hf_type, tvb, 4, 4, ENC_BIG_ENDIAN);
-  proto_item* len_item = proto_tree_add_item(ht, hf_length, tvb, 8, 4, ENC_BIG_ENDIAN);
   const char* name = packet_name(h.type);
-  proto_item* it = proto_tree_add_string(ht, hf_type_name, tvb, 4, 4, name);
-  proto_item_set_generated(it);
+  // Unmade items stand for the parent, as Wireshark's faked ones do (experts attach there).
+  proto_item* type_item = pdu_tree;
+  proto_item* len_item = pdu_tree;
+  if (any_field_referenced(pdu_tree, {hf_magic, hf_type, hf_length, hf_type_name})) {
+    proto_tree* ht = proto_tree_add_subtree(pdu_tree, tvb, 0, kHeaderSize, ett_header, nullptr, "Header");
+    proto_tree_add_string(ht, hf_magic, tvb, 0, 4, is_req ? "REQ" : "RES");
+    type_item = proto_tree_add_item(ht, hf_type, tvb, 4, 4, ENC_BIG_ENDIAN);
+    len_item = proto_tree_add_item(ht, hf_length, tvb, 8, 4, ENC_BIG_ENDIAN);
+    proto_item* it = proto_tree_add_string(ht, hf_type_name, tvb, 4, 4, name);
+    proto_item_set_generated(it);
+  }
 
   const bool towards_server = to_server(cd, pinfo);
-  it = proto_tree_add_string(pdu_tree, hf_direction, tvb, 0, 0, towards_server ? "to server" : "from server");
+  proto_item* it = proto_tree_add_string(pdu_tree, hf_direction, tvb, 0, 0, towards_server ? "to server" : "from server");
   proto_item_set_generated(it);
 
   tr->type = h.type;

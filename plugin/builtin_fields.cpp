@@ -93,6 +93,9 @@ void register_builtin_fields() {
 
 void add_builtin_fields(proto_tree* tree, tvbuff_t* tvb, const gearproto::Header& h, const gearproto::Arguments& args) {
   using gearproto::kHeaderSize;
+  bool wanted = false;  // hidden items: made only for a filter, column or tap that names one
+  for (const Compat& c : kCompat) wanted = wanted || proto_field_is_referenced(tree, *c.hf);
+  if (!wanted) return;
   const gint caplen = tvb_captured_length(tvb);
   const int dlen = caplen > static_cast<gint>(kHeaderSize) ? caplen - static_cast<int>(kHeaderSize) : 0;
   const int avail = dlen < static_cast<int>(h.length) ? dlen : static_cast<int>(h.length);

@@ -46,6 +46,8 @@ struct WalkUnits {
   // Or gathered bytes: these unit lengths, in order.
   const guint32* units;
   guint32 n_units, next_unit, next_offset;
+  // The conversation's data, when the caller has it (one lookup per frame, not per message).
+  ConvData* cd;
 };
 
 guint get_pdu_len(packet_info* pinfo, tvbuff_t* tvb, int offset, void* data) {
@@ -75,7 +77,7 @@ guint get_pdu_len(packet_info* pinfo, tvbuff_t* tvb, int offset, void* data) {
 // ---------------------------------------------------------------------------------------------
 // One PDU (binary message, text line, or a run of garbage)
 
-int dissect_pdu(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* /*data*/) {
+int dissect_pdu(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* data) {
   col_set_str(pinfo->cinfo, COL_PROTOCOL, "Gearman");
   const gint caplen = tvb_captured_length(tvb);
   if (caplen <= 0) return 0;
@@ -83,7 +85,8 @@ int dissect_pdu(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* /*dat
   Bytes buf = gearproto::as_bytes(p, static_cast<size_t>(caplen));
   gearproto::Frame f = gearproto::frame_message(buf, limits);
 
-  ConvData* cd = get_conv(pinfo);
+  const WalkUnits* walk = static_cast<const WalkUnits*>(data);  // tcp_dissect_pdus passes ours on
+  ConvData* cd = walk && walk->cd ? walk->cd : get_conv(pinfo);
   const bool binary = p[0] == '\0';
   if (!cd->server_known) learn_server(cd, pinfo, buf);
 
@@ -185,7 +188,7 @@ void dissect_gathered(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const
   proto_item_set_generated(ci);
   ci = proto_tree_add_uint(st, hf_reassembled_length, rtvb, 0, 0, g->len);
   proto_item_set_generated(ci);
-  WalkUnits w = {nullptr, 0, g->units, g->n_units, 0, 0};
+  WalkUnits w = {nullptr, 0, g->units, g->n_units, 0, 0, nullptr};
   tcp_dissect_pdus(rtvb, pinfo, tree, FALSE, 1, get_pdu_len, dissect_pdu, &w);
 }
 
@@ -226,7 +229,7 @@ void dissect_planned(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, ConvDa
   const guint32 start = p->old_len + p->complete_len;
   if (p->direct_end > start) {
     tvbuff_t* sub = tvb_new_subset_length(tvb, static_cast<gint>(start), static_cast<gint>(p->direct_end - start));
-    WalkUnits w = {tvb, static_cast<gint>(start), nullptr, 0, 0, 0};
+    WalkUnits w = {tvb, static_cast<gint>(start), nullptr, 0, 0, 0, cd};
     tcp_dissect_pdus(sub, pinfo, tree, FALSE, 1, get_pdu_len, dissect_pdu, &w);
     shown = true;
   }
@@ -307,7 +310,7 @@ int dissect_gearman(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* d
     dissect_planned(tvb, pinfo, tree, cd, p, static_cast<gint32>(ti->nxtseq - end) > 0);
   } else {
     // Whole messages only (the common case).
-    WalkUnits w = {tvb, 0, nullptr, 0, 0, 0};
+    WalkUnits w = {tvb, 0, nullptr, 0, 0, 0, cd};
     tcp_dissect_pdus(tvb, pinfo, tree, FALSE, 1, get_pdu_len, dissect_pdu, &w);
   }
   return len;

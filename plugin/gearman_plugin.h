@@ -10,6 +10,8 @@
 // (tvb_get_ptr of a checked length).
 #pragma once
 
+#include <initializer_list>
+
 #include <wireshark.h>
 #include <epan/packet.h>
 #include <epan/prefs.h>
@@ -157,6 +159,15 @@ struct TapRecord {
 // escape_non_ascii) to `out`, which holds at least 4 * b.size() bytes; returns the length written.
 size_t escape_bytes(Bytes b, char* out, bool escape_non_ascii);
 char* to_cstr(wmem_allocator_t* pool, Bytes b);
+
+// Whether adding any of these fields to `tree` would make an item: the tree is shown, or a filter,
+// column or tap asks for one of them. Otherwise Wireshark fakes each item (hands back the parent),
+// and a group of them is skipped whole: under tshark -Y the calls alone were a fifth of the time.
+inline bool any_field_referenced(proto_tree* tree, std::initializer_list<int> hfs) {
+  for (int hf : hfs)
+    if (proto_field_is_referenced(tree, hf)) return true;
+  return false;
+}
 
 // conversation.cpp
 ConvData* get_conv(packet_info* pinfo);

@@ -145,7 +145,8 @@ void track_admin_reply(ConvData* cd, packet_info* pinfo, PduData* pd, Bytes line
 }
 
 void add_links(proto_tree* tree, packet_info* pinfo, tvbuff_t* tvb, const PduData* pd, proto_item* pdu_item) {
-  if (pd->request_frame) {
+  const bool items = any_field_referenced(tree, {hf_request_in, hf_response_time, hf_response_in});
+  if (items && pd->request_frame) {
     proto_item* it = proto_tree_add_uint(tree, hf_request_in, tvb, 0, 0, pd->request_frame);
     proto_item_set_generated(it);
     nstime_t d;
@@ -153,16 +154,15 @@ void add_links(proto_tree* tree, packet_info* pinfo, tvbuff_t* tvb, const PduDat
     it = proto_tree_add_time(tree, hf_response_time, tvb, 0, 0, &d);
     proto_item_set_generated(it);
   }
-  if (pd->response_frame) {
+  if (items && pd->response_frame) {
     proto_item* it = proto_tree_add_uint(tree, hf_response_in, tvb, 0, 0, pd->response_frame);
     proto_item_set_generated(it);
   }
   if (pd->no_request) expert_add_info(pinfo, pdu_item, &ei_no_request);
 }
 
-void add_job(proto_tree* tree, packet_info* pinfo, tvbuff_t* tvb, const Job* j, proto_item* pdu_item,
-             bool announce_incomplete) {
-  if (j->state == gearjobs::JobState::Void) return;  // the server said the handle named no job
+// The job's subtree (the fields of the engine's job, gearjobs/job.h).
+static void add_job_items(proto_tree* tree, packet_info* pinfo, tvbuff_t* tvb, const Job* j) {
   proto_item* ti = proto_tree_add_string(tree, hf_job_function, tvb, 0, 0, job_function_name(j));
   proto_item_set_generated(ti);
   proto_tree* jt = proto_item_add_subtree(ti, ett_job);
@@ -190,6 +190,15 @@ void add_job(proto_tree* tree, packet_info* pinfo, tvbuff_t* tvb, const Job* j, 
   if (j->queue_ns() != gearjobs::kNoTime) add_time(jt, hf_job_queue_time, tvb, j->queue_ns());
   if (j->run_ns() != gearjobs::kNoTime) add_time(jt, hf_job_run_time, tvb, j->run_ns());
   if (j->total_ns() != gearjobs::kNoTime) add_time(jt, hf_job_total_time, tvb, j->total_ns());
+}
+
+void add_job(proto_tree* tree, packet_info* pinfo, tvbuff_t* tvb, const Job* j, proto_item* pdu_item,
+             bool announce_incomplete) {
+  if (j->state == gearjobs::JobState::Void) return;  // the server said the handle named no job
+  if (any_field_referenced(tree, {hf_job_function, hf_job_unique, hf_job_submits, hf_job_outcome, hf_job_submit_in,
+                                  hf_job_created_in, hf_job_assigned_in, hf_job_end_in, hf_job_result_in,
+                                  hf_job_queue_time, hf_job_run_time, hf_job_total_time}))
+    add_job_items(tree, pinfo, tvb, j);
   if (announce_incomplete && j->outcome == gearjobs::Outcome::Incomplete)
     expert_add_info(pinfo, pdu_item, &ei_job_incomplete);
 }
