@@ -50,16 +50,7 @@ struct Fed {
     }
     a.set_observer(st.get());
     a.set_clock([this](int64_t t) { st->on_time(t); });
-    uint64_t frame = 0;
-    for (const auto& g : s.segs) {
-      gan::TcpSegment t;
-      t.src = g.src; t.dst = g.dst; t.seq = g.seq; t.flags = g.flags;
-      t.payload = reinterpret_cast<const uint8_t*>(g.payload.data());
-      t.captured = t.length = uint32_t(g.payload.size());
-      t.frame = ++frame;
-      t.ts_ns = g.ts_ns ? g.ts_ns : kBase;
-      a.on_segment(t);
-    }
+    synth::feed_segments(a, s.segs, kBase);
     st->end_of_capture();
     a.finish();
     st->flush();

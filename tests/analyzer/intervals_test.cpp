@@ -32,18 +32,9 @@ struct Fed {
     st = std::make_unique<gan::IntervalStats>(a, interval, [this](gan::Interval&& i) { ivs.push_back(std::move(i)); });
     a.set_observer(st.get());
     a.set_clock([this](int64_t t) { st->on_time(t); });
-    uint64_t frame = 0;
     int64_t first = 0;  // the script's SYNs carry no time: they get the first packet's
     for (const auto& g : s.segs) if (!first && g.ts_ns) first = g.ts_ns;
-    for (const auto& g : s.segs) {
-      gan::TcpSegment t;
-      t.src = g.src; t.dst = g.dst; t.seq = g.seq; t.flags = g.flags;
-      t.payload = reinterpret_cast<const uint8_t*>(g.payload.data());
-      t.captured = t.length = uint32_t(g.payload.size());
-      t.frame = ++frame;
-      t.ts_ns = g.ts_ns ? g.ts_ns : first;
-      a.on_segment(t);
-    }
+    synth::feed_segments(a, s.segs, first);
     st->end_of_capture();
     open = gan::collect_open_work(a, a.totals().last_ns, 10, true);
     a.finish();

@@ -114,7 +114,7 @@ std::vector<Seg> from_capture(const std::string& path, size_t chunk, uint16_t po
   return out;
 }
 
-void feed(gan::Analyzer& a, const std::vector<Seg>& segs) {
+void feed_segments(gan::Analyzer& a, const std::vector<Seg>& segs, int64_t untimed_ts) {
   uint64_t frame = 0;
   for (const auto& s : segs) {
     gan::TcpSegment t;
@@ -122,9 +122,13 @@ void feed(gan::Analyzer& a, const std::vector<Seg>& segs) {
     t.payload = reinterpret_cast<const uint8_t*>(s.payload.data());
     t.captured = t.length = uint32_t(s.payload.size());
     t.frame = ++frame;
-    t.ts_ns = s.ts_ns;
+    t.ts_ns = s.ts_ns ? s.ts_ns : untimed_ts;
     a.on_segment(t);
   }
+}
+
+void feed(gan::Analyzer& a, const std::vector<Seg>& segs) {
+  feed_segments(a, segs);
   a.finish();
 }
 

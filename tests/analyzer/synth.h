@@ -43,7 +43,10 @@ class Script {
 // with SYNs, in the capture's order. Times come from the capture.
 std::vector<Seg> from_capture(const std::string& path, size_t chunk = 0, uint16_t port = 4730);
 
-// Feeds segments to a fresh analyzer and finishes it.
+// Feeds segments to an analyzer, numbering frames from 1; a segment without a time (a script's
+// SYN) gets `untimed_ts`.
+void feed_segments(gan::Analyzer& a, const std::vector<Seg>& segs, int64_t untimed_ts = 0);
+// The same into a fresh analyzer, then finishes it.
 void feed(gan::Analyzer& a, const std::vector<Seg>& segs);
 
 // A script fed to an analyzer, with every job it closed.
