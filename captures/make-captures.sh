@@ -28,7 +28,8 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 GEN=$HERE/gen
 ALL="basic-cli libgearman-full perl-coalesce large-arg admin errors nonstandard-port perl-server
-     nodejs-gearman nodejs-node-gearman nodejs-gearmanode php perl-empty perl-empty-perlserver"
+     nodejs-gearman nodejs-node-gearman nodejs-gearmanode php perl-empty perl-empty-perlserver
+     nodejs-abraxas-server"
 C_GEARMAND=/usr/sbin/gearmand      # gearman-job-server 1.1.20
 PERL_GEARMAND=/usr/bin/gearmand    # gearman-server (Perl Gearman::Server)
 
@@ -264,6 +265,29 @@ scen_perl-empty-perlserver() {
   touch "$W/stop"; wait $w || true
   cat "$W/client.err" "$W/worker.out" >&2
   stop_capture; stop_server
+}
+
+# A third server: the Node.js abraxas server (npm abraxas 2.1.10, handles job:N) with abraxas's
+# own worker and client (gen/node/abraxas.js), then gen/perl_empty.pl's worker and client. It
+# takes the Perl worker's WORK_COMPLETE without the NUL separator and relays it to the client
+# (with a NUL after the length it declares: one stray byte in that stream, on which the Perl
+# client gives up), where gearmand drops the connection and Gearman::Server answers ERROR.
+scen_nodejs-abraxas-server() {
+  PORT=4730
+  node "$GEN/node/abraxas.js" server "$PORT" >>"$W/server.out" 2>&1 & local s=$!
+  wait_port; start_capture
+  node "$GEN/node/abraxas.js" worker "$PORT" "$W/stop" >>"$W/worker.out" 2>&1 & local w=$!
+  perl "$GEN/perl_empty.pl" worker "$PORT" "$W/stop" >>"$W/worker.out" 2>&1 & local pw=$!
+  sleep 0.5
+  timeout 60 node "$GEN/node/abraxas.js" client "$PORT" >> "$W/jobs.log" 2>>"$W/client.err"
+  # The Perl client dies at the bogus copy of pe_empty's result (so it logs 3 of its 4 jobs).
+  timeout 60 perl "$GEN/perl_empty.pl" client "$PORT" pe_jstatus pe_undef pe_status pe_empty >> "$W/jobs.log" 2>>"$W/client.err" || true
+  sleep 1
+  # Gearman::Worker asleep (PRE_SLEEP) looks at its stop file only when woken: it is killed.
+  touch "$W/stop"; wait $w || true
+  stop_pids $pw
+  cat "$W/client.err" "$W/worker.out" "$W/server.out" >&2
+  stop_capture; stop_pids $s
 }
 
 # ------------------------------------------------------------ driver

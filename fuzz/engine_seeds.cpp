@@ -171,6 +171,21 @@ void lost_bytes_and_reuse(Script& s) {
   s.submit(0, 0, 0).created(0, 0).created(0, 0);
 }
 
+// Worker results without the NUL before their empty last argument (Perl Gearman::Worker's empty
+// result): taken by the server (its copy reaches the client after the worker's packet, or before
+// it), refused with the connection closed and the job re-assigned (gearmand), refused with ERROR
+// and the job failed to its client (Gearman::Server).
+void bare_terminals(Script& s) {
+  s.submit(0, 0, 1).created(0, 0).grab(1).assign(1, 0, 0, 1);
+  s.pdu(1, WORK_COMPLETE, true, 0, 0, 0, 5, kMilli, kLastArgMissing).pdu(0, WORK_COMPLETE, false, 0, 0, 0, 5, kMilli, kLastArgMissing);
+  s.submit(0, 0, 2).created(0, 1).grab(1).assign(1, 1, 0, 2).client_result(0, 1);
+  s.pdu(1, WORK_COMPLETE, true, 1, 0, 0, 5, kMilli, kLastArgMissing);
+  s.submit(2, 1, 0).created(2, 2).grab(1).assign(1, 2, 1).pdu(1, WORK_EXCEPTION, true, 2, 0, 0, 5, kMilli, kLastArgMissing);
+  s.close(1).grab(3).assign(3, 2, 1).worker_end(3, 2).client_result(2, 2);
+  s.submit(2, 1, 0).created(2, 3).grab(3).assign(3, 3, 1).pdu(3, WORK_COMPLETE, true, 3, 0, 0, 5, kMilli, kLastArgMissing);
+  s.error(3, 2).client_result(2, 3, WORK_FAIL).close(3).advance(kPastLinger);
+}
+
 // Many jobs (generated handles 0x80 + i, functions and uniques likewise): the engine's hash tables
 // grow and shift on erase, the per-connection job lists are compacted, the caps close jobs.
 void many_jobs(Script& s) {
@@ -197,7 +212,7 @@ void every_type(Script& s, Shape shape) {
 std::vector<std::string> seed_scripts() {
   const std::vector<std::function<void(Script&)>> scripts = {
       lifecycle, assign_before_created, result_before_worker, coalescing, late_terminal_and_not_found,
-      reassign, caps, requests, admin, time_and_epochs, two_servers, lost_bytes_and_reuse, many_jobs,
+      reassign, caps, requests, admin, time_and_epochs, two_servers, lost_bytes_and_reuse, many_jobs, bare_terminals,
       [](Script& s) { s.stale(0).stale(1); normal_job(s, 0, 1, 0, 0, 0); s.close(1).stale(2).stale(2); },
       [](Script& s) { every_type(s, kAllArgs); },
       [](Script& s) { every_type(s, kLastArgMissing); },

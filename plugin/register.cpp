@@ -205,7 +205,7 @@ void proto_register_gearman_plugin() {
 
   static ei_register_info ei[] = {
     {&ei_missing_args, {"gearman.expert.missing_arguments", PI_MALFORMED, PI_ERROR, "Fewer arguments than the packet type needs", EXPFILL}},
-    {&ei_missing_last_separator, {"gearman.expert.missing_last_separator", PI_PROTOCOL, PI_WARN, "NUL before an empty last argument missing: gearmand closes the connection, Gearman::Server answers ERROR not_worker", EXPFILL}},
+    {&ei_missing_last_separator, {"gearman.expert.missing_last_separator", PI_PROTOCOL, PI_WARN, "NUL before an empty last argument missing: gearmand closes the connection, Gearman::Server answers ERROR not_worker, the abraxas server takes it", EXPFILL}},
     {&ei_unexpected_data, {"gearman.expert.unexpected_data", PI_PROTOCOL, PI_NOTE, "Data on a packet type that takes no arguments (servers ignore it)", EXPFILL}},
     {&ei_handle_too_long, {"gearman.expert.handle_too_long", PI_PROTOCOL, PI_WARN, "Job handle longer than 64 bytes with its NUL", EXPFILL}},
     {&ei_bad_number, {"gearman.expert.bad_number", PI_MALFORMED, PI_WARN, "Numeric argument gearmand refuses", EXPFILL}},

@@ -205,6 +205,7 @@ void Statistics::on_pdu(Peer& p, bool to_server, uint32_t type, const gearproto:
     if (observer_ && e.job) observer_->on_assigned(*e.job, w, now);
   }
   if (observer_ && e.event == Event::WorkerEnded && e.job) observer_->on_worker_ended(*e.job, now);
+  if (observer_ && e.worker_end_accepted && e.job) observer_->on_worker_ended(*e.job, e.job->t_worker_done);
 }
 
 void Statistics::on_admin_reply(const gearproto::AdminReplyLine& line) {

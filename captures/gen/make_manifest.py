@@ -56,6 +56,14 @@ if "script_submits" in meta:
         problems.append("scripts logged %d submits, scenarios.json says %d"
                         % (len(logged), meta["script_submits"]))
 
+# Damage the software itself made (e.g. a server that writes a byte more than the length it
+# declares): listed in scenarios.json as count_pdus.py words it, recorded in the manifest.
+for want in meta.get("expect_problems", []):
+    if want in problems:
+        problems.remove(want)
+    else:
+        problems.append("expected problem %r, count_pdus.py did not find it" % want)
+
 if problems:
     for p in problems:
         print("%s: %s" % (name, p), file=sys.stderr)
@@ -78,6 +86,11 @@ manifest = {
     # Packets the scenario knowingly made odd (what the software sends, by the scenario's design):
     # the decoder must find exactly these, and nothing a server rejects.
     **({"odd_packets": meta["odd_packets"]} if "odd_packets" in meta else {}),
+    # Bytes in the streams that belong to no PDU, by the software's doing (see notes): the
+    # decoders must skip exactly these.
+    **({"stray_bytes": meta["stray_bytes"]} if "stray_bytes" in meta else {}),
+    # Analyzer warnings beyond those any clean capture may carry, by the software's doing.
+    **({"expected_warnings": meta["expected_warnings"]} if "expected_warnings" in meta else {}),
     "provenance": {
         "description, software, server, notes": "gen/scenarios.json (what make-captures.sh runs)",
         "tcp_streams, packets, admin_commands, jobs, job_list, error_packets":
@@ -85,7 +98,8 @@ manifest = {
         "cross-checked": sorted(exp) + (["script_submits"] if "script_submits" in meta else [])
             + (["expect_types"] if "expect_types" in meta else [])
             + (["expect_admin"] if "expect_admin" in meta else [])
-            + (["expect_pdus"] if "expect_pdus" in meta else []),
+            + (["expect_pdus"] if "expect_pdus" in meta else [])
+            + (["expect_problems"] if "expect_problems" in meta else []),
     },
 }
 out = os.path.join(os.path.dirname(here), name + ".manifest.json")

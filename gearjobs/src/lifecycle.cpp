@@ -52,12 +52,26 @@ Effect Engine::on_binary(ConnRef ref, const PduIn& p) {
   // A worker's WORK_COMPLETE/FAIL/EXCEPTION whose NUL before an empty last argument is missing
   // (Perl Gearman::Worker's empty result): gearmand reads on into the next packet and drops the
   // connection, so the job goes back to the queue; Gearman::Server answers ERROR not_worker. It
-  // ends nothing.
+  // ends nothing there. The Node.js abraxas server takes it and relays the result to the client: that copy, before
+  // or after this packet on the wire, says the packet ended the job after all.
   if (info.job_role == JobRole::Terminal && p.to_server && (p.args->defects & kMissingLastSeparator)) {
+    const Bytes handle = arg(*p.args, Arg::Handle);
+    Job* j = handle.empty() ? nullptr : find(c.server, handle);
+    if (j && j->outcome_from_result && j->worker_conn == c.serial && j->t_worker_done == kNoTime &&
+        j->outcome == outcome_of_terminal(type)) {
+      warnings_.add(WarningKind::AcceptedBareTerminal, p.frame);
+      r.on_worker_terminal(c, p, e);
+      return e;
+    }
     warnings_.add(WarningKind::RefusedTerminal, p.frame);
     ++c.refusals_expected;
-    const Bytes handle = arg(*p.args, Arg::Handle);
-    e.job = handle.empty() ? nullptr : find(c.server, handle);
+    if (j && j->worker_conn == c.serial && j->t_worker_done == kNoTime && j->state == JobState::Open) {
+      j->refused_outcome = outcome_of_terminal(type);
+      j->t_refused_end = p.t;
+      j->f_refused_end = p.frame;
+      j->refused_conn = c.serial;
+    }
+    e.job = j;
     e.event = Event::RefusedTerminal;
     return e;
   }
@@ -242,6 +256,13 @@ void EngineRules::on_client_result(Engine::ConnState& c, const PduIn& p, Effect&
     return;
   }
   e.event = Event::Result;
+  // The server's copy of what its worker sent without the NUL (see on_binary): taken after all,
+  // unless the job went to another worker since (gearmand) or the server failed it (Gearman::Server).
+  if (j->f_refused_end && j->t_worker_done == kNoTime && !j->ended_by_server && j->worker_conn == j->refused_conn &&
+      outcome_of_terminal(p.header->type) == j->refused_outcome) {
+    accept_bare_terminal(j);
+    e.worker_end_accepted = true;
+  }
   if (first_of_unknown || c.serial == j->client_conn) {
     j->t_client_done = p.t;
     j->f_client_done = p.frame;
@@ -367,6 +388,27 @@ void EngineRules::on_worker_terminal(Engine::ConnState& c, const PduIn& p, Effec
   if (it != c.assigned.end()) c.assigned.erase(it);
   eng.regauge(j);
   eng.reevaluate(j);
+}
+
+// The refused terminal packet recorded in `j` ended it: as on_worker_terminal would have, at its
+// frame. It was counted as refused_terminal; it is accepted_bare_terminal now, and its connection
+// expects no ERROR for it.
+void EngineRules::accept_bare_terminal(Job* j) {
+  eng.warnings_.retract(WarningKind::RefusedTerminal);
+  eng.warnings_.add(WarningKind::AcceptedBareTerminal, j->f_refused_end);
+  for (const auto& cs : eng.conns_) {
+    if (cs->in_use && cs->serial == j->refused_conn) {
+      if (cs->refusals_expected) --cs->refusals_expected;
+      break;
+    }
+  }
+  j->outcome = j->refused_outcome;
+  j->outcome_from_result = false;
+  j->t_worker_done = j->t_refused_end;
+  j->f_worker_done = j->f_refused_end;
+  if (j->f_client_done && j->f_client_done < j->f_worker_done) j->reordered |= kResultBeforeEnd;
+  j->f_refused_end = 0;
+  j->t_refused_end = kNoTime;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ struct EngineRules {
   void take_submit(Job* j, Engine::ConnState& c, const PendingSubmit* s, const PduIn& p);
   void add_waiting(Job* j, Engine::ConnState& c);
   bool remove_waiting(Job* j, Engine::ConnState& c);
+  void accept_bare_terminal(Job* j);
   void set_function(Job* j, gearproto::Bytes name, uint64_t frame);
   void set_unique(Job* j, gearproto::Bytes unique);
 };

@@ -238,3 +238,59 @@ TEST(EngineOrdering, RefusedTerminalEndsNoJob) {
   EXPECT_EQ(r.jobs[0].run_ns(), 1 * kMs);
   EXPECT_EQ(r.warning("refused_terminal"), 1u);
 }
+
+// The abraxas server takes that packet and relays it to the client as the result (with or
+// without the NUL): the job ended at the worker's packet, in either wire order.
+TEST(EngineOrdering, BareTerminalTheServerRelayedEndsTheJob) {
+  for (bool result_first : {false, true}) {
+    SCOPED_TRACE(result_first ? "the client's copy first" : "the worker's packet first");
+    synth::Script s;
+    int cl = s.connect("10.0.0.2", 40000), w1 = s.connect("10.0.0.3", 40001);
+    s.send(cl, true, make_request(SUBMIT_JOB, {"f", "u", ""}), 1 * kMs);
+    s.send(cl, false, make_response(JOB_CREATED, {"job:1"}), 2 * kMs);
+    s.send(w1, false, make_response(JOB_ASSIGN, {"job:1", "f", ""}), 3 * kMs);
+    std::string bare, copy;
+    append_raw(bare, Bytes("\0REQ", 4), WORK_COMPLETE, 5, "job:1");
+    append_raw(copy, Bytes("\0RES", 4), WORK_COMPLETE, 5, "job:1");
+    if (result_first) {
+      s.send(cl, false, copy, 4 * kMs);
+      s.send(w1, true, bare, 5 * kMs);
+    } else {
+      s.send(w1, true, bare, 4 * kMs);
+      s.send(cl, false, copy, 5 * kMs);
+    }
+    s.close(w1, 9 * kMs);
+    Fed r(s);
+    ASSERT_EQ(r.jobs.size(), 1u);
+    EXPECT_EQ(r.jobs[0].outcome, gan::Outcome::Complete);
+    EXPECT_FALSE(r.jobs[0].ended_by_server);
+    EXPECT_EQ(r.jobs[0].run_ns(), (result_first ? 2 : 1) * kMs);
+    EXPECT_EQ(r.jobs[0].total_ns(), (result_first ? 3 : 4) * kMs);
+    EXPECT_EQ(r.warning("accepted_bare_terminal"), 1u);
+    EXPECT_EQ(r.warning("refused_terminal"), 0u);
+    EXPECT_EQ(r.a.workers().at(0).jobs, 1u);
+    EXPECT_EQ(r.a.workers().at(0).lost, 0u);
+  }
+}
+
+// Gearman::Server refuses it (ERROR), the worker dies, and the server fails the job to its client:
+// the client's WORK_FAIL is no copy of the worker's WORK_COMPLETE, which stays refused.
+TEST(EngineOrdering, BareTerminalRefusedThenFailedStaysRefused) {
+  synth::Script s;
+  int cl = s.connect("10.0.0.2", 40000), w1 = s.connect("10.0.0.3", 40001);
+  s.send(cl, true, make_request(SUBMIT_JOB, {"f", "u", ""}), 1 * kMs);
+  s.send(cl, false, make_response(JOB_CREATED, {"H:1"}), 2 * kMs);
+  s.send(w1, false, make_response(JOB_ASSIGN, {"H:1", "f", ""}), 3 * kMs);
+  std::string bare;
+  append_raw(bare, Bytes("\0REQ", 4), WORK_COMPLETE, 3, "H:1");
+  s.send(w1, true, bare, 4 * kMs);
+  s.send(w1, false, make_response(ERROR, {"not_worker", ""}), 5 * kMs);
+  s.send(cl, false, make_response(WORK_FAIL, {"H:1"}), 6 * kMs);
+  s.close(w1, 7 * kMs);
+  Fed r(s);
+  ASSERT_EQ(r.jobs.size(), 1u);
+  EXPECT_EQ(r.jobs[0].outcome, gan::Outcome::Fail);
+  EXPECT_EQ(r.jobs[0].run_ns(), gan::kNoTime);
+  EXPECT_EQ(r.warning("refused_terminal"), 1u);
+  EXPECT_EQ(r.warning("accepted_bare_terminal"), 0u);
+}

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "analyzer.h"
 #include "pcap_streams.h"
 
@@ -101,10 +103,14 @@ std::vector<Seg> to_ipv6(std::vector<Seg> segs);
 std::string temp_path(const std::string& name);
 
 // Warnings a clean capture of real software may carry: packets a server answered or forwarded
-// after a job's end (they belong to no job), and worker results for handles the server denied.
-inline bool expected_in_clean_capture(const std::string& kind) {
-  return kind == "late_terminal" || kind == "late_result" || kind == "unknown_handle" ||
-         kind == "refused_terminal";
+// after a job's end (they belong to no job), worker results for handles the server denied, and
+// separator-less worker results a server refused or took. A capture's manifest may name more
+// (expected_warnings: what that software did, e.g. a server that never relays a WORK_FAIL).
+inline bool expected_in_clean_capture(const std::string& kind, const nlohmann::json& manifest = nlohmann::json()) {
+  if (kind == "late_terminal" || kind == "late_result" || kind == "unknown_handle" || kind == "refused_terminal" ||
+      kind == "accepted_bare_terminal")
+    return true;
+  return manifest.is_object() && manifest.contains("expected_warnings") && manifest["expected_warnings"].contains(kind);
 }
 
 }  // namespace synth

@@ -50,6 +50,9 @@ struct Effect {
   bool job_created_here = false;  // the job's first JOB_CREATED
   bool job_ended_here = false;    // the packet that gave the job its outcome
   bool job_result_here = false;   // the result delivered to the job's client (total time ends)
+  // A result that shows the server took its worker's refused terminal packet after all: the job
+  // ended there (at job->t_worker_done, an earlier frame), not here.
+  bool worker_end_accepted = false;
   // Admin replies: where this line stands in its reply.
   bool admin_first_line = false;
   bool admin_last_line = false;

@@ -92,6 +92,12 @@ struct Job {
   uint32_t done_gen = 0;            // bumped each time it becomes Done (stale linger timers)
   uint64_t waiting_conns[2] = {0, 0};  // foreground submitters not yet given a result
   uint32_t waiting_more = 0;           // ...beyond those two (counted, not named)
+  // The worker's terminal packet without the NUL before its empty last argument (refused_end):
+  // kept until the server shows whether it took it (a copy to the client: abraxas does).
+  Outcome refused_outcome = Outcome::Incomplete;
+  Time t_refused_end = kNoTime;
+  uint64_t f_refused_end = 0;
+  uint64_t refused_conn = 0;
   Job* older = nullptr;             // the table's list by first sight (the open-jobs cap)
   Job* newer = nullptr;
   Job* next_awaiting = nullptr;     // the server's awaiting-created list
@@ -110,7 +116,7 @@ struct Job {
 };
 
 inline void Job::clear_for_reuse() {
-  static_assert(sizeof(Job) == 2 * sizeof(std::string) + 264, "a Job field was added: reset it below");
+  static_assert(sizeof(Job) == 2 * sizeof(std::string) + 288, "a Job field was added: reset it below");
   id = 0; server = 0;
   handle.clear(); unique.clear();
   function = kNoFunction;
@@ -131,6 +137,9 @@ inline void Job::clear_for_reuse() {
   done_gen = 0;
   waiting_conns[0] = waiting_conns[1] = 0;
   waiting_more = 0;
+  refused_outcome = Outcome::Incomplete;
+  t_refused_end = kNoTime;
+  f_refused_end = refused_conn = 0;
   older = newer = next_awaiting = prev_awaiting = unique_next = nullptr;
 }
 

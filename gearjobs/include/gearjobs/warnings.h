@@ -19,6 +19,7 @@ enum class WarningKind : uint8_t {
   OpenJobsCap,           // jobs closed early because too many were open
   GaveUpWaiting,         // jobs closed without a packet they waited for (the capture lost it?)
   RefusedTerminal,       // a worker's terminal packet the server refuses (no NUL before an empty last argument)
+  AcceptedBareTerminal,  // such a packet the server took after all: it relayed the result to the client
   Count
 };
 constexpr int kWarningKinds = static_cast<int>(WarningKind::Count);
@@ -38,6 +39,11 @@ struct Warnings {
     WarningCount& w = of[static_cast<int>(k)];
     if (w.count++ == 0) w.first_frame = frame;
     w.amount += amount;
+  }
+  // A packet counted under `k` turned out to be another kind (its first frame is kept).
+  void retract(WarningKind k) {
+    WarningCount& w = of[static_cast<int>(k)];
+    if (w.count) --w.count;
   }
   const WarningCount& operator[](WarningKind k) const { return of[static_cast<int>(k)]; }
 };

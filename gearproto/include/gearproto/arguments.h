@@ -20,9 +20,10 @@ enum ArgDefect : uint32_t {
   kBadNumber = 1u << 3,          // a numeric argument gearmand rejects (see check_number)
   kEmptyRequired = 1u << 4,      // an empty function name or job handle
   // Only the NUL before the last argument is missing: the last argument is empty. Perl
-  // Gearman::Worker sends WORK_COMPLETE so for an empty (or "0") result. Both servers refuse it:
-  // gearmand then reads the next packet's first byte as that NUL and closes the connection,
-  // Gearman::Server answers ERROR not_worker. Readable, but not accepted.
+  // Gearman::Worker sends WORK_COMPLETE so for an empty (or "0") result. gearmand and
+  // Gearman::Server refuse it (gearmand reads the next packet's first byte as that NUL and closes
+  // the connection, Gearman::Server answers ERROR not_worker); the abraxas server takes it.
+  // Readable; whether it was accepted, only the server's next packets tell.
   kMissingLastSeparator = 1u << 5,
   // A numeric argument that is no plain decimal integer in range (e.g. "x", "-1", "", "7e3" where
   // an integer is expected) but that the servers take (atoi/strtol) and forward unchanged.
