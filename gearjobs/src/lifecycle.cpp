@@ -293,6 +293,7 @@ void EngineRules::on_assign(Engine::ConnState& c, const PduIn& p, Effect& e) {
   if (handle.empty()) return;
   Job* j = eng.find(c.server, handle);
   if (!j) j = first_seen_at_worker(c, handle, p);
+  j->tentative = false;  // the server gave it to a worker: a job, whatever it answers another worker
   e.job = j;
   set_function(j, arg(a, Arg::Function), p.frame);
   const Bytes u = arg(a, Arg::Unique);

@@ -1,5 +1,5 @@
 // Reproductions of what fuzz_engine (fuzz/fuzz_engine.cpp) found in the job engine, each reduced
-// to the few PDUs that show it; all four are fixed. Each test has a neighbour with the same packets
+// to the few PDUs that show it; all five are fixed. Each test has a neighbour with the same packets
 // in an order where the rule held before the fix too, so each can be seen to pass and to fail.
 #include <gtest/gtest.h>
 
@@ -239,3 +239,35 @@ TEST(GearjobsRepro, StatusUniqueFindsTheOpenTwinAfterTheOtherCloses) {
 }
 
 }  // namespace
+
+// Found by fuzz_engine, fixed (invariant: JOB_NOT_FOUND voids only a job the server never named:
+// no JOB_CREATED, no JOB_ASSIGN). A worker's result for a handle the capture had not seen makes
+// a tentative job until the server's next packet to that worker; when the server assigns that
+// handle to another worker meanwhile, the job is real, and a JOB_NOT_FOUND to the first worker
+// afterwards must not void it (its neighbour: with no JOB_ASSIGN, it does).
+std::vector<Job> not_found_after(bool assigned_elsewhere) {
+  Engine eng;
+  Sink sink;
+  eng.set_sink(&sink);
+  Feed feed(eng);
+  const ConnRef a = eng.open_conn(0, 1), b = eng.open_conn(0, 2);
+  Time t = kT0;
+  feed.pdu(a, true, t += 1000, gearproto::WORK_COMPLETE, {"H:1", "result"});  // began before the capture?
+  if (assigned_elsewhere) {
+    feed.pdu(b, true, t += 1000, gearproto::GRAB_JOB, {});
+    EXPECT_EQ(feed.pdu(b, false, t += 1000, gearproto::JOB_ASSIGN, {"H:1", "f", "data"}).event, Event::Assigned);
+  }
+  const Effect e = feed.pdu(a, false, t += 1000, gearproto::ERROR, {"JOB_NOT_FOUND", "Job given in work result not found"});
+  EXPECT_EQ(e.event, assigned_elsewhere ? Event::None : Event::UnknownHandle);
+  eng.finish();
+  return sink.closed;
+}
+
+TEST(GearjobsRepro, NotFoundVoidsAJobNoServerPacketNamed) { EXPECT_TRUE(not_found_after(false).empty()); }
+
+TEST(GearjobsRepro, NotFoundKeepsAJobTheServerAssigned) {
+  const std::vector<Job> closed = not_found_after(true);
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_EQ(closed[0].handle, "H:1");
+  EXPECT_EQ(closed[0].assignments, 1u);
+}
