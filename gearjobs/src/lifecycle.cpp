@@ -52,8 +52,8 @@ Effect Engine::on_binary(ConnRef ref, const PduIn& p) {
   // A worker's WORK_COMPLETE/FAIL/EXCEPTION whose NUL before an empty last argument is missing
   // (Perl Gearman::Worker's empty result): gearmand reads on into the next packet and drops the
   // connection, so the job goes back to the queue; Gearman::Server answers ERROR not_worker. It
-  // ends nothing there. The Node.js abraxas server takes it and relays the result to the client: that copy, before
-  // or after this packet on the wire, says the packet ended the job after all.
+  // ends nothing there. The Node.js abraxas server takes it and relays the result to the client:
+  // that copy, before or after this packet on the wire, says the packet ended the job after all.
   if (info.job_role == JobRole::Terminal && p.to_server && (p.args->defects & kMissingLastSeparator)) {
     const Bytes handle = arg(*p.args, Arg::Handle);
     Job* j = handle.empty() ? nullptr : find(c.server, handle);
