@@ -206,7 +206,12 @@ void ConnectionTable::on_segment(const TcpSegment& s) {
       payload(*c, from, s);
     }
   }
+  if ((s.flags & (kSyn | kAck)) == (kSyn | kAck)) c->synack_seen = true;
+  if (s.length > 0) c->data_seen = true;
   if (s.flags & kRst) {
+    // A worker or client retrying while its server is down makes one such "connection" per try.
+    if (c->kind == Conn::Gearman && !c->closed && c->syn_seen && !c->synack_seen && !c->data_seen && !c->to_server(from))
+      warnings_.count("connection_refused", 0, "connection attempts the server answered with RST before any SYN+ACK (nothing listening, or it refused them): counted among the connections, with no packets", frame_);
     close(*c);
   } else if (s.flags & kFin) {
     d.fin = true;

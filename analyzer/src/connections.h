@@ -31,6 +31,7 @@ struct Conn {
   enum Kind : uint8_t { Undecided, Gearman, NotGearman } kind = Undecided;
   bool server_is_x = false;
   bool syn_from_x = false, syn_seen = false;
+  bool synack_seen = false, data_seen = false;  // to tell a refused attempt (SYN, then RST) at its RST
   bool closed = false;
   uint32_t server = 0;
   uint32_t slot = UINT32_MAX;  // the job stage's number for it, once it is Gearman

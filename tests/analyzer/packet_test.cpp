@@ -225,3 +225,45 @@ TEST(AnalyzerPacket, BundledCaptureThroughEveryTunnelGivesTheSameJobs) {
     EXPECT_EQ(a.warnings().size(), plain.warnings().size()) << synth::tunnel_name(tun);
   }
 }
+
+// A worker retrying while its server is down: SYN, RST, again and again. Each try is a connection
+// to the Gearman port with no packets; the warning says why there are so many. A connection that
+// was accepted and then reset, one the client reset before an answer, or one whose SYN the capture
+// missed, is no refused attempt.
+TEST(AnalyzerPacket, RefusedConnectionAttemptsAreNamed) {
+  gan::Analyzer a{gan::Options{}};
+  std::vector<synth::Seg> segs;
+  const gan::Endpoint server = synth::ep("10.0.0.1", 4730);
+  for (uint16_t i = 0; i < 5; ++i) {
+    synth::Seg syn;
+    syn.src = synth::ep("10.0.0.2", uint16_t(40000 + i));
+    syn.dst = server;
+    syn.seq = 1000;
+    syn.flags = gan::kSyn;
+    synth::Seg rst;
+    rst.src = server;
+    rst.dst = syn.src;
+    rst.flags = gan::kRst | gan::kAck;
+    segs.push_back(syn);
+    segs.push_back(rst);
+  }
+  synth::Script accepted;  // handshake done, then reset
+  int c = accepted.connect("10.0.0.3", 41000);
+  accepted.close(c, 2'000'000, true);
+  segs.insert(segs.end(), accepted.segs.begin(), accepted.segs.end());
+  synth::Seg gave_up;  // the client gave up before an answer: not the server's refusal
+  gave_up.src = synth::ep("10.0.0.5", 43000);
+  gave_up.dst = server;
+  gave_up.seq = 1000;
+  gave_up.flags = gan::kSyn;
+  segs.push_back(gave_up);
+  gave_up.flags = gan::kRst;
+  gave_up.seq = 1001;
+  segs.push_back(gave_up);
+  synth::Seg mid = seg(false, "");  // a bare RST of a connection whose start was not captured
+  mid.src = synth::ep("10.0.0.4", 42000);
+  mid.flags = gan::kRst;
+  segs.push_back(mid);
+  synth::feed(a, segs);
+  EXPECT_EQ(warning(a, "connection_refused"), 5u);
+}
