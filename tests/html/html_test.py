@@ -17,7 +17,10 @@ strings try to break out of the page (hostile_capture.py):
   - a capture with 600 functions and 120 workers gives a bounded page (500 rows
     in the functions table, 40 function cards, 40 worker lanes and one for the rest);
   - the tshark filters of the slowest jobs select exactly their frames (tshark 4.0 syntax);
-  - light and dark screenshots: the page's background follows prefers-color-scheme.
+  - light and dark screenshots: the page's background follows prefers-color-scheme;
+  - what a reader does (generated capture): a click on each header of each sortable table sorts
+    its rows up, a second click down; pointing at a chart over time shows its bin's time and a
+    line per series, at a worker lane the worker and its busy share; leaving hides the tooltip.
 
     html_test.py --analyzer BIN --gen BIN --captures DIR [--chromium PATH] [--tshark PATH]
 Exit 0 when every check passed; the failures are listed otherwise.
@@ -34,6 +37,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -396,6 +400,150 @@ def check_live(args_):
     return 0
 
 
+# --------------------------------------------------------------------------------------------
+# What a reader does: click table headers, point at charts. A copy of the page gets this script
+# after its own (its hash added to the copy's CSP); it records what the page did in attributes
+# that --dump-dom shows, and the checks below judge them by the page's documented rules.
+
+HARNESS = r"""(function () {
+  'use strict';
+  var root = document.documentElement;
+  var sorts = [], tips = [];
+  var tip = document.getElementById('tip');
+  function cellsOf(table, col) {
+    var rows = table.tBodies[0] ? table.tBodies[0].rows : [], out = [];
+    for (var i = 0; i < rows.length && i < 200; ++i) {
+      var c = rows[i].cells[col];
+      out.push(c ? [c.dataset.sort === undefined ? null : c.dataset.sort, c.dataset.v === undefined ? null : c.dataset.v, c.textContent] : null);
+    }
+    return out;
+  }
+  Array.prototype.forEach.call(document.querySelectorAll('table.sortable'), function (table, ti) {
+    var heads = table.querySelectorAll('thead th');
+    Array.prototype.forEach.call(heads, function (th, col) {
+      var before = JSON.stringify(cellsOf(table, col));
+      ['ascending', 'descending'].forEach(function (dir) {
+        th.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+        var cells = cellsOf(table, col);
+        sorts.push({ table: table.id || String(ti), col: col, want: dir, aria: th.getAttribute('aria-sort'),
+                     moved: JSON.stringify(cells) !== before, cells: cells });
+      });
+    });
+  });
+  function pointAt(svg, i, y) {
+    var m = svg.getScreenCTM(), pt = svg.createSVGPoint();
+    var x0 = Number(svg.dataset.x0), pw = Number(svg.dataset.pw), n = Number(svg.dataset.n);
+    pt.x = x0 + (i + 0.5) * pw / n;
+    pt.y = y;
+    var c = pt.matrixTransform(m);
+    var evt = new MouseEvent('mousemove', { bubbles: true, clientX: c.x, clientY: c.y });
+    svg.dispatchEvent(evt);
+    return { shown: !tip.hidden, text: tip.textContent };
+  }
+  Array.prototype.forEach.call(document.querySelectorAll('svg.ts'), function (svg, si) {
+    if (si >= 6) return;
+    var n = Number(svg.dataset.n), i = Math.floor(n / 2);
+    var r = pointAt(svg, i, Number(svg.dataset.top || 20) + 5);
+    var labels = Array.prototype.map.call(svg.querySelectorAll('path[data-v]'), function (p) { return p.dataset.label; });
+    svg.dispatchEvent(new MouseEvent('mouseleave', {}));
+    tips.push({ kind: 'ts', i: i, t0: svg.dataset.t0, bin: svg.dataset.bin, labels: labels, shown: r.shown, text: r.text,
+                hidden_after_leave: tip.hidden });
+  });
+  Array.prototype.forEach.call(document.querySelectorAll('svg.lanes'), function (svg) {
+    var lanes = svg.querySelectorAll('g.lane');
+    var top = Number(svg.dataset.top), h = Number(svg.dataset.lane), n = Number(svg.dataset.n);
+    for (var li = 0; li < lanes.length && li < 3; ++li) {
+      var i = Math.floor(n / 2);
+      var r = pointAt(svg, i, top + (li + 0.5) * h);
+      var g = lanes[li];
+      svg.dispatchEvent(new MouseEvent('mouseleave', {}));
+      tips.push({ kind: 'lane', i: i, t0: svg.dataset.t0, bin: svg.dataset.bin, name: g.dataset.name,
+                  v: (g.getAttribute('data-v') || '').split(' ')[i], shown: r.shown, text: r.text, hidden_after_leave: tip.hidden });
+    }
+  });
+  root.setAttribute('data-gwt-sorts', JSON.stringify(sorts));
+  root.setAttribute('data-gwt-tips', JSON.stringify(tips));
+})();"""
+
+
+def sort_key(cell):
+    """The page's rule: data-sort, else data-v, else the text; numbers as numbers (before text),
+    'null' lowest, text without case."""
+    if cell is None:
+        return (1, '')
+    sort, v, text = cell
+    k = sort if sort is not None else v if v is not None else text
+    if k == 'null':
+        return (0, float('-inf'))
+    try:
+        if k.strip() != '':
+            return (0, float(k))
+    except ValueError:
+        pass
+    return (1, k.lower())
+
+
+def utc_text(ns):
+    t = int(ns) // 1_000_000
+    return time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(t // 1000)) + '.%03d' % (t % 1000)
+
+
+def check_interactions(args_, case, page):
+    """Sorting by every header of every sortable table, tooltips of the charts and worker lanes."""
+    text = open(page, encoding='utf-8').read()
+    digest = "'sha256-%s'" % base64.b64encode(hashlib.sha256(HARNESS.encode()).digest()).decode()
+    copy = os.path.join(os.path.dirname(page), case + '-interact.html')
+    with open(copy, 'w', encoding='utf-8') as f:
+        f.write(text.replace('script-src ', 'script-src ' + digest + ' ', 1)
+                .replace('</body>', '<script>' + HARNESS + '</script>\n</body>', 1))
+    r = chromium(args_, 'file://' + copy, ['--dump-dom', '--virtual-time-budget=2000', '--window-size=1200,900'])
+    dom = Dom(r.stdout.decode('utf-8', errors='replace'))
+    el = dom.find_all(lambda n: n.tag == 'html')
+    attrs = el[0].attrs if el else {}
+    if 'data-gwt-sorts' not in attrs:
+        fail(case, 'interactions: the test script did not run (' + r.stderr.decode(errors='replace')[-300:] + ')')
+        return
+    if attrs.get('data-gw-errors'):
+        fail(case, 'interactions: page errors: ' + attrs['data-gw-errors'])
+    sorts, tips = json.loads(attrs['data-gwt-sorts']), json.loads(attrs['data-gwt-tips'])
+    moved = 0
+    for s in sorts:
+        where = f'table {s["table"]} column {s["col"]} {s["want"]}'
+        if s['aria'] != s['want']:
+            fail(case, f'{where}: aria-sort is {s["aria"]}')
+        keys = [sort_key(c) for c in s['cells']]
+        pairs = list(zip(keys, keys[1:]))
+        bad = [p for p in pairs if (p[0] > p[1] if s['want'] == 'ascending' else p[0] < p[1])]
+        if bad:
+            fail(case, f'{where}: out of order, e.g. {bad[0]}')
+        moved += s['moved']
+    if len(sorts) < 10 or moved == 0:
+        fail(case, f'interactions: {len(sorts)} header clicks, {moved} moved rows')
+    for t in tips:
+        i, title = t['i'], utc_text(int(t['t0']) + t['i'] * int(t['bin']))
+        where = f'{t["kind"]} tooltip at bin {i}'
+        if not t['shown'] or title not in t['text']:
+            fail(case, f'{where}: shown {t["shown"]}, {t["text"][:120]!r} (want {title!r})')
+        if not t['hidden_after_leave']:
+            fail(case, f'{where}: still shown after the pointer left')
+        if t['kind'] == 'ts':
+            missing = [l for l in t['labels'] if l not in t['text']]
+            if missing:
+                fail(case, f'{where}: no line for {missing}')
+        else:
+            if t['name'] not in t['text']:
+                fail(case, f'{where}: no lane name {t["name"]!r}')
+            if t['v'] == '-':
+                ok = 'not connected' in t['text']
+            else:
+                m = re.search(r'busy ([0-9.]+)% of the bin', t['text'])
+                ok = bool(m) and abs(float(m.group(1)) - float(t['v']) * 100) <= 0.051
+            if not ok:
+                fail(case, f'{where}: {t["text"][:160]!r} for busy {t["v"]}')
+    if sum(t['kind'] == 'ts' for t in tips) < 3 or not any(t['kind'] == 'lane' for t in tips):
+        fail(case, f'interactions: {len(tips)} tooltips checked')
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--analyzer')
@@ -437,6 +585,7 @@ def main():
             res = check_case(args_, work, 'generated', [gen])
             if res:
                 page, report, dom, size = res
+                check_interactions(args_, 'generated', page)
                 lost = sum(w['lost'] for w in report['workers'])
                 marks = [g for g in dom.find_all(lambda n: n.tag == 'g' and 'data-worker' in n.attrs)
                          if any(x != '0' for x in g.attrs['data-lost'].split(' '))]
