@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "gearproto/resync.h"
+#include "gearproto/stream_decoder.h"
 
 namespace gearman_plugin {
 
@@ -48,7 +49,17 @@ struct WalkUnits {
   guint32 n_units, next_unit, next_offset;
   // The conversation's data, when the caller has it (one lookup per frame, not per message).
   ConvData* cd;
+  // Gathered bytes: the segment goes on after them (its own messages follow).
+  bool more_after;
 };
+
+// Whether the walk goes on after the unit `tvb` (tcp_dissect_pdus has asked for its length, so
+// next_unit is past it).
+bool more_units_follow(tvbuff_t* tvb, const WalkUnits& w) {
+  if (w.units) return w.next_unit < w.n_units || w.more_after;
+  if (!w.window) return false;
+  return tvb_raw_offset(tvb) + tvb_captured_length(tvb) < tvb_raw_offset(w.window) + tvb_captured_length(w.window);
+}
 
 guint get_pdu_len(packet_info* pinfo, tvbuff_t* tvb, int offset, void* data) {
   WalkUnits* w = static_cast<WalkUnits*>(data);
@@ -108,6 +119,11 @@ int dissect_pdu(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* data)
   // or "text" that holds a NUL (admin lines never do; this is binary data seen mid-stream).
   bool garbage = binary ? (f.status == gearproto::Frame::Invalid && !gearproto::frame_error_is_skippable(f.error))
                         : std::memchr(p, '\0', static_cast<size_t>(caplen)) != nullptr;
+  // Fewer bytes than a header, with more after them: unit_length cut them before the next
+  // plausible header, so they are garbage (e.g. the NUL the abraxas server writes after a
+  // message's declared length), not the start of a header the capture cut off.
+  if (!garbage && binary && caplen < static_cast<gint>(gearproto::kHeaderSize) && walk && more_units_follow(tvb, *walk))
+    garbage = true;
   if (!garbage && binary && caplen < static_cast<gint>(gearproto::kHeaderSize)) {
     // The start of a header and nothing more (desegmentation off, or the capture ends here).
     proto_item* gi = proto_tree_add_item(pdu_tree, hf_garbage, tvb, 0, caplen, ENC_NA);
@@ -116,16 +132,17 @@ int dissect_pdu(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* data)
     return caplen;
   }
   if (garbage) {
-    proto_item_append_text(ti, ", %d bytes skipped", caplen);
+    proto_item_append_text(ti, ", %d byte%s skipped", caplen, plurality(caplen, "", "s"));
     proto_item* gi = proto_tree_add_item(pdu_tree, hf_garbage, tvb, 0, caplen, ENC_NA);
     if (f.error == gearproto::FrameError::Oversize) expert_add_info(pinfo, gi, &ei_oversize);
     else if (f.error == gearproto::FrameError::BadMagic) expert_add_info(pinfo, gi, &ei_bad_magic);
-    expert_add_info_format(pinfo, gi, &ei_resync, "Skipped %d bytes that are not Gearman to resynchronise", caplen);
-    col_append_sep_fstr(pinfo->cinfo, COL_INFO, "; ", "[%d bytes skipped]", caplen);
+    expert_add_info_format(pinfo, gi, &ei_resync, "Skipped %d byte%s that %s not Gearman to resynchronise", caplen,
+                           plurality(caplen, "", "s"), caplen == 1 ? "is" : "are");
+    col_append_sep_fstr(pinfo->cinfo, COL_INFO, "; ", "[%d byte%s skipped]", caplen, plurality(caplen, "", "s"));
     // Bytes that are not Gearman in a Gearman stream: garbled, or the capture lost a segment and
     // this one starts inside a message. Requests and answers may be missing, so the in-order
     // pairing of this connection starts afresh (the analyzer's rule at gaps and garbage).
-    if (track) track_lost_bytes(cd, pinfo);
+    if (track && gearproto::garbage_may_hold_messages(binary, static_cast<uint64_t>(caplen))) track_lost_bytes(cd, pinfo);
     return caplen;
   }
 
@@ -167,7 +184,9 @@ proto_tree* segment_tree(proto_tree* tree, tvbuff_t* tvb, proto_item** item) {
 
 // Gathered bytes complete in this frame: a data source of their own, the frames they came from
 // (as TCP lists its segments), then their messages.
-void dissect_gathered(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const Gathered* g) {
+// `more_after`: this segment goes on after the gathered bytes (so a short last unit is garbage cut
+// before a header there, not a header cut off).
+void dissect_gathered(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const Gathered* g, bool more_after) {
   tvbuff_t* rtvb = tvb_new_child_real_data(tvb, g->bytes, g->len, static_cast<gint>(g->len));
   add_new_data_source(pinfo, rtvb, "Reassembled Gearman");
   const guint n = wmem_array_get_count(g->pieces);
@@ -188,7 +207,7 @@ void dissect_gathered(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, const
   proto_item_set_generated(ci);
   ci = proto_tree_add_uint(st, hf_reassembled_length, rtvb, 0, 0, g->len);
   proto_item_set_generated(ci);
-  WalkUnits w = {nullptr, 0, g->units, g->n_units, 0, 0, nullptr};
+  WalkUnits w = {nullptr, 0, g->units, g->n_units, 0, 0, nullptr, more_after};
   tcp_dissect_pdus(rtvb, pinfo, tree, FALSE, 1, get_pdu_len, dissect_pdu, &w);
 }
 
@@ -223,13 +242,13 @@ void dissect_planned(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, ConvDa
     }
   }
   if (p->completes) {
-    dissect_gathered(tvb, pinfo, tree, p->completes);
+    dissect_gathered(tvb, pinfo, tree, p->completes, len > p->old_len + p->complete_len);
     shown = true;
   }
   const guint32 start = p->old_len + p->complete_len;
   if (p->direct_end > start) {
     tvbuff_t* sub = tvb_new_subset_length(tvb, static_cast<gint>(start), static_cast<gint>(p->direct_end - start));
-    WalkUnits w = {tvb, static_cast<gint>(start), nullptr, 0, 0, 0, cd};
+    WalkUnits w = {tvb, static_cast<gint>(start), nullptr, 0, 0, 0, cd, false};
     tcp_dissect_pdus(sub, pinfo, tree, FALSE, 1, get_pdu_len, dissect_pdu, &w);
     shown = true;
   }
@@ -310,7 +329,7 @@ int dissect_gearman(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* d
     dissect_planned(tvb, pinfo, tree, cd, p, static_cast<gint32>(ti->nxtseq - end) > 0);
   } else {
     // Whole messages only (the common case).
-    WalkUnits w = {tvb, 0, nullptr, 0, 0, 0, cd};
+    WalkUnits w = {tvb, 0, nullptr, 0, 0, 0, cd, false};
     tcp_dissect_pdus(tvb, pinfo, tree, FALSE, 1, get_pdu_len, dissect_pdu, &w);
   }
   return len;

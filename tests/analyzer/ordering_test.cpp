@@ -273,6 +273,29 @@ TEST(EngineOrdering, BareTerminalTheServerRelayedEndsTheJob) {
   }
 }
 
+// The abraxas server writes a NUL after its copy of a separator-less result: one byte that is not
+// Gearman between two messages. It cannot have held a request or an answer, so the submits
+// waiting on that connection keep their pairing; twelve such bytes (a whole header's worth)
+// could have, and the pairing restarts.
+TEST(EngineOrdering, AStrayByteKeepsThePairingAWholeHeaderOfGarbageDoesNot) {
+  for (size_t garbage : {size_t(1), size_t(12)}) {
+    SCOPED_TRACE(garbage);
+    synth::Script s;
+    int cl = s.connect("10.0.0.2", 40000);
+    s.send(cl, true, make_request(SUBMIT_JOB, {"f", "u1", ""}) + make_request(SUBMIT_JOB, {"f", "u2", ""}), 1 * kMs);
+    s.send(cl, false, make_response(JOB_CREATED, {"job:1"}) + std::string(garbage, '\0') + make_response(JOB_CREATED, {"job:2"}),
+           2 * kMs);
+    s.send(cl, false, make_response(WORK_FAIL, {"job:1"}) + make_response(WORK_FAIL, {"job:2"}), 3 * kMs);
+    Fed r(s);
+    ASSERT_EQ(r.jobs.size(), 2u);
+    EXPECT_EQ(r.warning("resync"), 1u);
+    const gan::JobRecord* second = r.job("job:2");
+    ASSERT_NE(second, nullptr);
+    EXPECT_EQ(second->unknown_start, garbage >= 12) << "job:2's submit is paired only after a stray byte";
+    EXPECT_EQ(r.warning("submit_pairing_reset"), garbage >= 12 ? 1u : 0u);
+  }
+}
+
 // Gearman::Server refuses it (ERROR), the worker dies, and the server fails the job to its client:
 // the client's WORK_FAIL is no copy of the worker's WORK_COMPLETE, which stays refused.
 TEST(EngineOrdering, BareTerminalRefusedThenFailedStaysRefused) {

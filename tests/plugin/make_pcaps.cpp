@@ -242,6 +242,31 @@ void broken(const std::string& dir) {
   p.send(c, true, make_request(WORK_WARNING, {"H:gm:1", "careful"}));
 }
 
+// The Node.js abraxas server's copy of a separator-less WORK_COMPLETE: it declares the handle's
+// length and writes a NUL after it (captures/nodejs-abraxas-server.pcap). One stray byte before
+// the next message: in the same segment, and at a segment's end with the message in the next.
+void stray_byte(const std::string& dir) {
+  Pcap p(dir + "/stray-byte.pcap");
+  Conn c{{ip(10, 0, 0, 8), 40008}, {ip(10, 0, 0, 2), 4730}};
+  p.send(c, true, make_request(SUBMIT_JOB, {"f", "u1", "x"}));
+  p.send(c, false, make_response(JOB_CREATED, {"job:1"}));
+  p.send(c, true, make_request(SUBMIT_JOB, {"f", "u2", "x"}));
+  p.send(c, false, make_response(JOB_CREATED, {"job:2"}));
+  std::string s;
+  append_raw(s, Bytes("\0RES", 4), WORK_COMPLETE, 5, "job:1");
+  s.push_back('\0');
+  s += make_response(WORK_COMPLETE, {"job:2", "ok"});
+  p.send(c, false, s);
+  p.send(c, true, make_request(SUBMIT_JOB, {"f", "u3", "x"}));
+  p.send(c, false, make_response(JOB_CREATED, {"job:3"}));
+  s.clear();
+  append_raw(s, Bytes("\0RES", 4), WORK_COMPLETE, 5, "job:3");
+  s.push_back('\0');
+  p.send(c, false, s);
+  p.send(c, true, make_request(ECHO_REQ, {"e"}));
+  p.send(c, false, make_response(ECHO_RES, {"e"}));
+}
+
 // Not Gearman, on the port the heuristic capture uses: must not be claimed.
 void not_gearman(const std::string& dir) {
   Pcap p(dir + "/not-gearman.pcap");
@@ -415,6 +440,7 @@ int main(int argc, char** argv) {
   basic(dir, 7003, "heuristic-7003");
   admin(dir);
   broken(dir);
+  stray_byte(dir);
   not_gearman(dir);
   real_bytes(dir);
   tiny_segments(dir);

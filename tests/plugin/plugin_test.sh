@@ -144,6 +144,19 @@ experts)
     n=$(ours -r "$b" -2 -Y "gearman.expert.$e" 2>/dev/null | count)
     [ "$n" -ge 1 ] && pass "expert gearman.expert.$e" || fail "no gearman.expert.$e on broken.pcap"
   done
+  # One stray byte before the next message (the abraxas server): skipped as not Gearman, in the
+  # same segment as the message after it and at the end of a segment; no "partial header".
+  st=$PCAP_DIR/stray-byte.pcap
+  got=$(ours -r "$st" -2 -T fields -e frame.number -e _ws.col.Info -Y 'gearman.expert.resync' 2>/dev/null | tr '\t' ' ')
+  n=$(count <<<"$got")
+  [ "$n" = 2 ] && pass "stray byte skipped twice (same segment, segment end): $(tr '\n' '|' <<<"$got")" || fail "stray bytes: '$got'"
+  n=$(ours -r "$st" -2 -Y 'gearman.expert.truncated || _ws.col.info contains "partial header"' 2>/dev/null | count)
+  [ "$n" = 0 ] && pass "no partial header for a stray byte" || fail "$n frames call a stray byte a partial header"
+  n=$(ours -r "$st" -2 -Y 'gearman.type == "WORK_COMPLETE" || gearman.type == "ECHO_RES"' 2>/dev/null | count)
+  [ "$n" = 3 ] && pass "the messages after the stray bytes are read" || fail "$n of the 3 messages around the stray bytes read"
+  # Fewer bytes than a header held no request or answer: the ECHO_RES after one still answers.
+  n=$(ours -r "$st" -2 -Y 'gearman.expert.no_request' 2>/dev/null | count)
+  [ "$n" = 0 ] && pass "pairing kept across a stray byte" || fail "$n responses without a request after a stray byte"
   # Resync: the packet after the oversize garbage is still dissected.
   n=$(ours -r "$b" -Y 'gearman.type == "WORK_WARNING"' 2>/dev/null | count)
   [ "$n" = 1 ] && pass "resync after garbage" || fail "WORK_WARNING after garbage not found"

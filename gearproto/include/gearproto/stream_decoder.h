@@ -36,6 +36,14 @@ enum class SkipReason : uint8_t {
 };
 const char* skip_reason_name(SkipReason r);
 
+// Whether bytes skipped as not Gearman may have held requests or answers, so that pairing in
+// order restarts after them. Not when they are fewer than a header and start with NUL: no binary
+// message fits, and no admin line starts with NUL (a stray byte between two messages; the abraxas
+// server writes a NUL after the declared length of its copy of a separator-less WORK_COMPLETE).
+inline bool garbage_may_hold_messages(bool starts_with_nul, uint64_t length) {
+  return !(starts_with_nul && length < kHeaderSize);
+}
+
 class MessageSink {
  public:
   virtual ~MessageSink() = default;
