@@ -63,7 +63,7 @@ constexpr WarningText kWarningTexts[kWarningKinds] = {
   {"orphan_result", "results sent to a client for a job not open in the capture"},
   {"unknown_handle", "worker results for handles the server did not know (ERROR JOB_NOT_FOUND): not jobs"},
   {"open_jobs_cap", "jobs closed early, oldest first, because the open-jobs limit was reached; later packets of theirs count as orphans or unknown-start jobs"},
-  {"gave_up_waiting", "jobs closed without a packet the other side must have seen (the worker's result, or the client's copy): the capture lost it"},
+  {"gave_up_waiting", "jobs closed without a packet the other side must have seen (the worker's result, or the client's copy): the capture lost it, or the server never sent it (the abraxas server forwards no WORK_FAIL to clients)"},
   {"refused_terminal", "worker terminal packets without the NUL before their empty last argument (Perl Gearman::Worker's empty or '0' result): gearmand drops the connection and re-queues the job, Gearman::Server answers ERROR and fails it; they end no job"},
   {"accepted_bare_terminal", "worker terminal packets without the NUL before their empty last argument that the server took and relayed to the client as the result (the Node.js abraxas server does): they ended their job"},
 };
