@@ -177,10 +177,10 @@ void Analyzer::on_skip(Conn& c, int from, uint64_t len, gearproto::SkipReason r,
     warnings_.count("oversize_message", 0, "PDU headers whose length is over --max-message-size: not waited for, skipped as not Gearman (see resync)", frame_);
   // Lost or garbled bytes may have held requests or their answers: in-order pairing on this
   // connection cannot be trusted across them (the plugin applies the same rule at garbage).
-  // (Garbage that began with a bad magic began with NUL: framer.h.)
+  // (Garbage for a bad magic or an oversize length began with NUL: framer.h.)
+  const bool from_nul = why == gearproto::FrameError::BadMagic || why == gearproto::FrameError::Oversize;
   if (r == gearproto::SkipReason::Gap || r == gearproto::SkipReason::Truncated ||
-      (r == gearproto::SkipReason::Garbage &&
-       gearproto::garbage_may_hold_messages(why == gearproto::FrameError::BadMagic, len)))
+      (r == gearproto::SkipReason::Garbage && gearproto::garbage_may_hold_messages(from_nul, len)))
     handoff_.lost(c.slot, frame_);
   switch (r) {
     case gearproto::SkipReason::Gap: warnings_.count("gap", len, "bytes missing from the capture (lost or not captured): decoding resynchronised after them", frame_); break;
