@@ -29,7 +29,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 GEN=$HERE/gen
 ALL="basic-cli libgearman-full perl-coalesce large-arg admin errors nonstandard-port perl-server
      nodejs-gearman nodejs-node-gearman nodejs-gearmanode php perl-empty perl-empty-perlserver
-     nodejs-abraxas-server"
+     nodejs-abraxas-server nodejs-abraxas-server-dies"
 C_GEARMAND=/usr/sbin/gearmand      # gearman-job-server 1.1.20
 PERL_GEARMAND=/usr/bin/gearmand    # gearman-server (Perl Gearman::Server)
 
@@ -286,6 +286,24 @@ scen_nodejs-abraxas-server() {
   # Gearman::Worker asleep (PRE_SLEEP) looks at its stop file only when woken: it is killed.
   touch "$W/stop"; wait $w || true
   stop_pids $pw
+  cat "$W/client.err" "$W/worker.out" "$W/server.out" >&2
+  stop_capture; stop_pids $s
+}
+
+# Damage made by real software: the abraxas server dies (an uncaught exception on the first
+# packets of a libgearman worker) while its own client waits for ab_slow jobs that its worker
+# runs; the libgearman worker then retries its connection in a loop (SYN, RST), cut after 0.1 s.
+scen_nodejs-abraxas-server-dies() {
+  PORT=4730
+  node "$GEN/node/abraxas.js" server "$PORT" >>"$W/server.out" 2>&1 & local s=$!
+  wait_port; start_capture
+  node "$GEN/node/abraxas.js" worker "$PORT" "$W/stop" >>"$W/worker.out" 2>&1 & local w=$!
+  sleep 0.5
+  timeout 10 node "$GEN/node/abraxas.js" client "$PORT" >> "$W/jobs.log" 2>>"$W/client.err" & local c=$!
+  sleep 0.3
+  timeout 0.1 gearman -h $H -p "$PORT" -w -f cli_rev -- rev >>"$W/worker.out" 2>&1 || true
+  wait $c || true
+  touch "$W/stop"; wait $w || true
   cat "$W/client.err" "$W/worker.out" "$W/server.out" >&2
   stop_capture; stop_pids $s
 }
