@@ -17,6 +17,19 @@ namespace {
 
 constexpr int64_t kMs = 1000000;
 
+// Client `cl` submits a job that gets `handle` (1 ms, 2 ms), assigned to worker `wk` (3 ms).
+void submitted_and_assigned(synth::Script& s, int cl, int wk, const std::string& handle) {
+  s.send(cl, true, make_request(SUBMIT_JOB, {"f", "u", ""}), 1 * kMs);
+  s.send(cl, false, make_response(JOB_CREATED, {handle}), 2 * kMs);
+  s.send(wk, false, make_response(JOB_ASSIGN, {handle, "f", ""}), 3 * kMs);
+}
+
+// WORK_COMPLETE as Perl Gearman::Worker sends an empty result: the handle alone, no NUL.
+std::string bare_work_complete(const char* magic, const std::string& handle) {
+  std::string out;
+  append_raw(out, Bytes(magic, 4), WORK_COMPLETE, uint32_t(handle.size()), handle);
+  return out;
+}
 
 }  // namespace
 
@@ -220,12 +233,8 @@ TEST(EngineOrdering, AClientCopyThatNeverComesIsWaitedForABoundedTime) {
 TEST(EngineOrdering, RefusedTerminalEndsNoJob) {
   synth::Script s;
   int cl = s.connect("10.0.0.2", 40000), w1 = s.connect("10.0.0.3", 40001), w2 = s.connect("10.0.0.3", 40002);
-  s.send(cl, true, make_request(SUBMIT_JOB, {"f", "u", ""}), 1 * kMs);
-  s.send(cl, false, make_response(JOB_CREATED, {"H:1"}), 2 * kMs);
-  s.send(w1, false, make_response(JOB_ASSIGN, {"H:1", "f", ""}), 3 * kMs);
-  std::string bare;
-  append_raw(bare, Bytes("\0REQ", 4), WORK_COMPLETE, 3, "H:1");
-  s.send(w1, true, bare, 4 * kMs);
+  submitted_and_assigned(s, cl, w1, "H:1");
+  s.send(w1, true, bare_work_complete("\0REQ", "H:1"), 4 * kMs);
   s.close(w1, 5 * kMs);
   s.send(w2, false, make_response(JOB_ASSIGN, {"H:1", "f", ""}), 6 * kMs);
   s.send(w2, true, make_request(WORK_COMPLETE, {"H:1", "fine"}), 7 * kMs);
@@ -246,12 +255,8 @@ TEST(EngineOrdering, BareTerminalTheServerRelayedEndsTheJob) {
     SCOPED_TRACE(result_first ? "the client's copy first" : "the worker's packet first");
     synth::Script s;
     int cl = s.connect("10.0.0.2", 40000), w1 = s.connect("10.0.0.3", 40001);
-    s.send(cl, true, make_request(SUBMIT_JOB, {"f", "u", ""}), 1 * kMs);
-    s.send(cl, false, make_response(JOB_CREATED, {"job:1"}), 2 * kMs);
-    s.send(w1, false, make_response(JOB_ASSIGN, {"job:1", "f", ""}), 3 * kMs);
-    std::string bare, copy;
-    append_raw(bare, Bytes("\0REQ", 4), WORK_COMPLETE, 5, "job:1");
-    append_raw(copy, Bytes("\0RES", 4), WORK_COMPLETE, 5, "job:1");
+    submitted_and_assigned(s, cl, w1, "job:1");
+    const std::string bare = bare_work_complete("\0REQ", "job:1"), copy = bare_work_complete("\0RES", "job:1");
     if (result_first) {
       s.send(cl, false, copy, 4 * kMs);
       s.send(w1, true, bare, 5 * kMs);
@@ -301,12 +306,8 @@ TEST(EngineOrdering, AStrayByteKeepsThePairingAWholeHeaderOfGarbageDoesNot) {
 TEST(EngineOrdering, BareTerminalRefusedThenFailedStaysRefused) {
   synth::Script s;
   int cl = s.connect("10.0.0.2", 40000), w1 = s.connect("10.0.0.3", 40001);
-  s.send(cl, true, make_request(SUBMIT_JOB, {"f", "u", ""}), 1 * kMs);
-  s.send(cl, false, make_response(JOB_CREATED, {"H:1"}), 2 * kMs);
-  s.send(w1, false, make_response(JOB_ASSIGN, {"H:1", "f", ""}), 3 * kMs);
-  std::string bare;
-  append_raw(bare, Bytes("\0REQ", 4), WORK_COMPLETE, 3, "H:1");
-  s.send(w1, true, bare, 4 * kMs);
+  submitted_and_assigned(s, cl, w1, "H:1");
+  s.send(w1, true, bare_work_complete("\0REQ", "H:1"), 4 * kMs);
   s.send(w1, false, make_response(ERROR, {"not_worker", ""}), 5 * kMs);
   s.send(cl, false, make_response(WORK_FAIL, {"H:1"}), 6 * kMs);
   s.close(w1, 7 * kMs);
