@@ -204,7 +204,7 @@ void Engine::prefetch_timers() const {
     const Timer& t = lingering_.front();
     const Job* j = t.ref.job;
     if (j->id == t.ref.id && j->state == JobState::Done && j->done_gen == t.gen) {
-      table_.prefetch(j->key);
+      handles_.prefetch(j);
       if (j->older) __builtin_prefetch(&j->older->newer);
       if (j->newer) __builtin_prefetch(&j->newer->older);
     }
@@ -218,7 +218,7 @@ void Engine::prefetch_timers() const {
 void Engine::take_out(Job* j, JobState final_state) {
   unlink_awaiting(j);
   unindex_unique(j);
-  table_.erase(j->key);
+  handles_.erase(j);
   (j->older ? j->older->newer : oldest_) = j->newer;
   (j->newer ? j->newer->older : newest_) = j->older;
   j->older = j->newer = nullptr;
@@ -256,7 +256,7 @@ void Engine::reset() {
   free_conn_slots_.clear();
   open_conns_ = 0;
   servers_.clear();
-  table_.clear();
+  handles_.clear();
   unique_index_.clear();
   unique_indexed_ = false;
   store_.clear();

@@ -1,5 +1,5 @@
-// The job table: jobs by (server, handle), a unique-ID index made on first use, and the pool of
-// Job objects (reused when the engine does not keep them).
+// The job table: jobs by (server, handle) (handle_index.h), by first sight, a unique-ID index
+// made on first use, and the pool of Job objects (reused when the engine does not keep them).
 
 #include <cstring>
 
@@ -11,24 +11,13 @@ namespace gearjobs {
 
 namespace {
 
-// Per PDU that names a job (byte-wise FNV-1a was once the largest single cost of the analyzer's
-// tracker): hash.h.
-uint64_t key_of(uint32_t server, gearproto::Bytes s, uint64_t salt) {
-  return hash_bytes(s.data(), s.size(), ((uint64_t(server) << 32 ^ s.size()) + salt) * 0x9E3779B97F4A7C15ull);
+uint64_t unique_key(uint32_t server, gearproto::Bytes s) {
+  return server_key(server, s.data(), s.size(), 0x5bd1e995);
 }
-constexpr uint64_t kHandleSalt = 0;
-constexpr uint64_t kUniqueSalt = 0x5bd1e995;
 
 }  // namespace
 
-// Two handles whose 64-bit keys collide take consecutive keys; the search walks them.
-Job* Engine::find(uint32_t server, gearproto::Bytes handle) const {
-  for (uint64_t k = key_of(server, handle, kHandleSalt);; ++k) {
-    Job* j = table_.find(k);
-    if (!j) return nullptr;
-    if (j->server == server && j->handle == handle) return j;
-  }
-}
+Job* Engine::find(uint32_t server, gearproto::Bytes handle) const { return handles_.find(server, handle); }
 
 Job* Engine::find_by_unique(uint32_t server, gearproto::Bytes unique) {
   if (unique.empty()) return nullptr;
@@ -38,7 +27,7 @@ Job* Engine::find_by_unique(uint32_t server, gearproto::Bytes unique) {
     unique_indexed_ = true;
     for (Job* j = oldest_; j; j = j->newer) index_unique(j);
   }
-  for (uint64_t k = key_of(server, unique, kUniqueSalt);; ++k) {
+  for (uint64_t k = unique_key(server, unique);; ++k) {
     Job* j = unique_index_.find(k);
     if (!j) return nullptr;
     if (j->server == server && j->unique == unique) return j;
@@ -49,7 +38,7 @@ Job* Engine::find_by_unique(uint32_t server, gearproto::Bytes unique) {
 // the index entry, the latest first: it answers a query, and when it closes the next one does.
 void Engine::index_unique(Job* j) {
   if (!unique_indexed_ || j->unique.empty()) return;
-  for (uint64_t k = key_of(j->server, j->unique, kUniqueSalt);; ++k) {
+  for (uint64_t k = unique_key(j->server, j->unique);; ++k) {
     Job* o = unique_index_.find(k);
     if (!o || (o->server == j->server && o->unique == j->unique)) {
       j->unique_next = o;
@@ -61,7 +50,7 @@ void Engine::index_unique(Job* j) {
 
 void Engine::unindex_unique(Job* j) {
   if (!unique_indexed_ || j->unique.empty()) return;
-  for (uint64_t k = key_of(j->server, j->unique, kUniqueSalt);; ++k) {
+  for (uint64_t k = unique_key(j->server, j->unique);; ++k) {
     Job* o = unique_index_.find(k);
     if (!o) return;
     if (o->server != j->server || o->unique != j->unique) continue;
@@ -82,8 +71,6 @@ Job* Engine::new_job(uint32_t srv, gearproto::Bytes handle, uint64_t frame) {
     warnings_.add(WarningKind::OpenJobsCap, frame);
     close(oldest_, true);
   }
-  uint64_t k = key_of(srv, handle, kHandleSalt);
-  while (table_.find(k)) ++k;
   Job* j;
   if (!free_jobs_.empty()) {
     j = free_jobs_.back();
@@ -95,9 +82,8 @@ Job* Engine::new_job(uint32_t srv, gearproto::Bytes handle, uint64_t frame) {
   }
   j->id = next_job_id_++;
   j->server = srv;
-  j->key = k;
   j->handle.assign(handle.data(), handle.size());
-  table_.put(k, j);
+  handles_.insert(j);
   j->older = newest_;
   j->newer = nullptr;
   (newest_ ? newest_->newer : oldest_) = j;

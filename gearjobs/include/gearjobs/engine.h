@@ -19,6 +19,7 @@
 #include "gearjobs/effect.h"
 #include "gearjobs/flat_map.h"
 #include "gearjobs/function_table.h"
+#include "gearjobs/handle_index.h"
 #include "gearjobs/job.h"
 #include "gearjobs/warnings.h"
 #include "gearproto/admin.h"
@@ -191,7 +192,7 @@ class Engine {
   size_t open_conns_ = 0;
   std::vector<ServerState> servers_;
 
-  FlatMap<Job> table_;            // open and lingering jobs by (server, handle) hash
+  HandleIndex handles_;           // open and lingering jobs by (server, handle)
   FlatMap<Job> unique_index_;     // by (server, unique) hash, once something asked by unique
   bool unique_indexed_ = false;
   std::deque<Job> store_;         // every Job object (stable addresses)

@@ -44,4 +44,10 @@ inline uint64_t hash_bytes(const char* p, size_t n, uint64_t seed) {
   return h ^ (h >> 29);
 }
 
+// A table key for a string of one server (job handles, unique IDs); `salt` keeps the kinds of
+// string apart.
+inline uint64_t server_key(uint32_t server, const char* p, size_t n, uint64_t salt) {
+  return hash_bytes(p, n, ((uint64_t(server) << 32 ^ n) + salt) * 0x9E3779B97F4A7C15ull);
+}
+
 }  // namespace gearjobs

@@ -81,7 +81,8 @@ struct Job {
 
   // ---- the engine's bookkeeping (front ends do not touch) ----------------------------------
   Time t_client_submit = kNoTime;   // the first foreground submit (total time starts here)
-  uint64_t key = 0;                 // slot key in the handle table
+  uint64_t key = 0;                 // in the handle index: the handle's number, or its hash key
+  bool windowed = false;            // in the handle index by its number (else by hash)
   bool tentative = false;           // first seen at a worker's terminal: a JOB_NOT_FOUND may void it
   bool gave_up_waiting = false;     // an expected packet did not come in time: done without it
   bool awaiting_created = false;    // in its server's list of jobs that may yet get a JOB_CREATED
@@ -131,6 +132,7 @@ inline void Job::clear_for_reuse() {
   f_submit = f_created = f_assign_first = f_assign = f_worker_done = f_client_done = 0;
   t_client_submit = kNoTime;
   key = 0;
+  windowed = false;
   tentative = gave_up_waiting = awaiting_created = expect_watched = outcome_from_result = false;
   gauge_phase = 0;
   gauge_function = kNoFunction;

@@ -1,0 +1,129 @@
+#include "gearjobs/handle_index.h"
+
+#include <cstring>
+
+#include "gearjobs/hash.h"
+
+namespace gearjobs {
+
+namespace {
+
+constexpr uint64_t kHandleSalt = 0;
+
+// `handle` as a prefix and a number: its trailing decimal digits, written as a number is (no
+// leading zero), at most 18 (the number fits in 63 bits). One number and one prefix make one
+// handle, so (prefix, number) can stand for it.
+bool split_number(gearproto::Bytes handle, size_t* prefix_len, uint64_t* n) {
+  size_t i = handle.size();
+  while (i > 0 && handle.size() - i < 19 && uint8_t(handle[i - 1] - '0') <= 9) --i;
+  const size_t digits = handle.size() - i;
+  if (digits == 0 || digits > 18 || (digits > 1 && handle[i] == '0')) return false;
+  uint64_t v = 0;
+  for (size_t k = i; k < handle.size(); ++k) v = v * 10 + uint64_t(handle[k] - '0');
+  *prefix_len = i;
+  *n = v;
+  return true;
+}
+
+bool numbered_as(gearproto::Bytes handle, const std::string& prefix, uint64_t* n) {
+  size_t len;
+  return handle.size() > prefix.size() && split_number(handle, &len, n) && len == prefix.size() &&
+         std::memcmp(handle.data(), prefix.data(), len) == 0;
+}
+
+}  // namespace
+
+Job* HandleIndex::find(uint32_t server, gearproto::Bytes handle) const {
+  uint64_t n;
+  if (server < windows_.size()) {
+    const Window& w = windows_[server];
+    if (w.count && numbered_as(handle, w.prefix, &n)) {
+      const Entry& e = w.slots[n & (w.slots.size() - 1)];
+      if (e.job && e.n == n) return e.job;
+    }
+  }
+  return find_hashed(server, handle);
+}
+
+// Two handles whose 64-bit keys collide take consecutive keys; the search walks them.
+Job* HandleIndex::find_hashed(uint32_t server, gearproto::Bytes handle) const {
+  if (hashed_.size() == 0) return nullptr;
+  for (uint64_t k = server_key(server, handle.data(), handle.size(), kHandleSalt);; ++k) {
+    Job* j = hashed_.find(k);
+    if (!j) return nullptr;
+    if (j->server == server && j->handle == handle) return j;
+  }
+}
+
+void HandleIndex::insert(Job* j) {
+  size_t prefix_len;
+  uint64_t n;
+  if (split_number(j->handle, &prefix_len, &n)) {
+    if (j->server >= windows_.size()) windows_.resize(j->server + 1);
+    Window& w = windows_[j->server];
+    const gearproto::Bytes prefix(j->handle.data(), prefix_len);
+    if (w.count == 0 && w.prefix != prefix) w.prefix.assign(prefix.data(), prefix.size());
+    if (w.prefix == prefix) {
+      if (w.slots.empty() && window_slots_ + kFirstSlots <= kSlotBudget) {
+        w.slots.assign(kFirstSlots, Entry{});
+        window_slots_ += kFirstSlots;
+      }
+      while (!w.slots.empty()) {
+        Entry& e = w.slots[n & (w.slots.size() - 1)];
+        if (!e.job) {
+          e.n = n;
+          e.job = j;
+          ++w.count;
+          j->windowed = true;
+          j->key = n;
+          return;
+        }
+        if (!grow(w)) break;
+      }
+    }
+  }
+  uint64_t k = server_key(j->server, j->handle.data(), j->handle.size(), kHandleSalt);
+  while (hashed_.find(k)) ++k;
+  j->windowed = false;
+  j->key = k;
+  hashed_.put(k, j);
+}
+
+// Twice the slots. Two jobs in different slots of the old window stay apart in the new one
+// (their numbers differ modulo the old size, so modulo the new).
+bool HandleIndex::grow(Window& w) {
+  const size_t size = w.slots.size();
+  if (window_slots_ + size > kSlotBudget) return false;
+  std::vector<Entry> bigger(2 * size);
+  for (const Entry& e : w.slots)
+    if (e.job) bigger[e.n & (2 * size - 1)] = e;
+  w.slots.swap(bigger);
+  window_slots_ += size;
+  return true;
+}
+
+void HandleIndex::erase(Job* j) {
+  if (j->windowed) {
+    Window& w = windows_[j->server];
+    Entry& e = w.slots[j->key & (w.slots.size() - 1)];
+    e = Entry{};
+    --w.count;
+    j->windowed = false;
+    return;
+  }
+  hashed_.erase(j->key);
+}
+
+void HandleIndex::prefetch(const Job* j) const {
+  if (!j->windowed) return hashed_.prefetch(j->key);
+  const Window& w = windows_[j->server];
+  __builtin_prefetch(&w.slots[j->key & (w.slots.size() - 1)]);
+}
+
+void HandleIndex::clear() {
+  windows_.clear();
+  window_slots_ = 0;
+  hashed_.clear();
+}
+
+}  // namespace gearjobs
