@@ -107,24 +107,25 @@ Handoff::~Handoff() { stop(); }
 // The reading thread
 
 uint8_t* Handoff::reserve(size_t n) {
-  if (current_->used + n > kBatchBytes) publish();
-  uint8_t* p = current_->bytes.get() + current_->used;
-  current_->used += n;
+  if (filled_bytes_ + n > kBatchBytes) publish();
+  uint8_t* p = current_->bytes.get() + filled_bytes_;
+  filled_bytes_ += n;
   return p;
 }
 
 void Handoff::publish() {
   std::unique_lock<std::mutex> lk(mu_);
+  current_->used = filled_bytes_;
   ++published_;
   filled_.notify_one();
   emptied_.wait(lk, [this] { return published_ - consumed_ < kBatches; });
   current_ = &ring_[published_ % kBatches];
-  current_->used = 0;
+  filled_bytes_ = 0;
 }
 
 void Handoff::settle() {
   if (!threaded()) return;
-  if (current_->used) publish();
+  if (filled_bytes_) publish();
   std::unique_lock<std::mutex> lk(mu_);
   emptied_.wait(lk, [this] { return consumed_ == published_; });
 }
@@ -257,7 +258,8 @@ void Handoff::replay(const Batch& b) {
   PduEvent pe;
   pe.args = &args;
   size_t last_count = 0;  // arguments of the previous PDU (those beyond this one's are reset)
-  for (size_t off = 0; off < b.used;) {
+  const size_t used = b.used;
+  for (size_t off = 0; off < used;) {
     const uint8_t* p = b.bytes.get() + off;
     Head h;
     std::memcpy(&h, p, sizeof(uint32_t) + sizeof(Kind));  // size and kind; the rest per kind

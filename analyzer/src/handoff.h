@@ -51,7 +51,7 @@ class Handoff {
  private:
   struct Batch {
     std::unique_ptr<uint8_t[]> bytes;
-    size_t used = 0;
+    size_t used = 0;  // set when published
   };
   uint8_t* reserve(size_t n);  // room for a record of n bytes (a multiple of 8)
   void publish();              // the current batch to the stage thread
@@ -61,14 +61,18 @@ class Handoff {
 
   JobStage& stage_;
   std::thread thread_;
-  std::mutex mu_;
+  // What the reader writes per record and what the stage thread reads per batch sit on
+  // different cache lines: a line written by one core and read by the other moves between them
+  // at every access (the reader's fill level next to the ring's locks cost a miss per record).
+  alignas(64) Batch* current_ = nullptr;  // being filled: ring_[published_ % kBatches] (reader thread only)
+  size_t filled_bytes_ = 0;               // of current_ (reader thread only; its `used` at publish)
+  alignas(64) std::mutex mu_;
   std::condition_variable filled_;   // the stage thread waits for a batch
   std::condition_variable emptied_;  // the reader waits for a free buffer or for the stage to settle
   Batch ring_[kBatches];
   uint64_t published_ = 0;  // batches handed over (guarded by mu_)
   uint64_t consumed_ = 0;   // batches the stage has processed (guarded by mu_)
   bool stopping_ = false;
-  Batch* current_ = nullptr;  // being filled: ring_[published_ % kBatches] (reader thread only)
 };
 
 }  // namespace gan
