@@ -60,9 +60,13 @@ namespace detail {
 inline std::string_view generated(const char* prefix, uint8_t i) {
   struct Names {
     std::string v[128];
-    explicit Names(const char* p) { for (int k = 0; k < 128; ++k) v[k] = p + std::to_string(k); }
+    // Handles: the odd ones' numbers far apart, so that the handle index's window grows past
+    // its first size and numbers share a slot (gearjobs/handle_index.h).
+    explicit Names(const char* p, int spread = 1) {
+      for (int k = 0; k < 128; ++k) v[k] = p + std::to_string(k % 2 ? k * spread : k);
+    }
   };
-  static const Names handles("H:gen:"), functions("fn"), uniques("u-");
+  static const Names handles("H:gen:", 1000), functions("fn"), uniques("u-");
   const Names& n = prefix[0] == 'H' ? handles : prefix[0] == 'f' ? functions : uniques;
   return n.v[i & 0x7f];
 }
