@@ -41,8 +41,11 @@ struct Options {
   size_t max_pending_requests = 256;
   // How long a Done job stays findable for packets that come late (a coalesced client's
   // JOB_CREATED, a Perl worker's WORK_FAIL after its WORK_EXCEPTION); and how many may linger.
+  // The count bounds the linger only at high rates (4096 jobs are ~0.2 s at 19k jobs/s): there
+  // the lingering jobs were the job stage's largest working set (docs/performance.md), and no
+  // capture we have needs more than 10 ms.
   Time linger_ns = 1'000'000'000;
-  size_t max_lingering = 65536;  // 0: a Done job closes at once
+  size_t max_lingering = 4096;  // 0: a Done job closes at once
   // How long a job that has ended on one side waits for the packet the other side must still
   // see (the worker's terminal after the client's result, the client's result after the
   // worker's, a JOB_CREATED after the worker's result) before it is Done without it.
