@@ -46,8 +46,15 @@ void add_argument(proto_tree* tree, packet_info* pinfo, tvbuff_t* tvb, int data_
   const int len = static_cast<int>(a.value.size());
   const int hf = hf_arg[static_cast<size_t>(a.kind)];
   proto_item* it = nullptr;
-  header_field_info* hfi = proto_registrar_get_nth(hf);
-  if (!proto_field_is_referenced(tree, hf) && !proto_field_is_referenced(tree, hf_arg_raw)) {
+  static const header_field_info* raw_hfi = field_info(hf_arg_raw);
+  static const header_field_info* arg_hfi[gearproto::kArgKindCount];
+  static bool arg_hfi_read = false;
+  if (!arg_hfi_read) {
+    for (size_t k = 0; k < gearproto::kArgKindCount; ++k) arg_hfi[k] = field_info(hf_arg[k]);
+    arg_hfi_read = true;
+  }
+  const header_field_info* hfi = arg_hfi[static_cast<size_t>(a.kind)];
+  if (!field_wanted(tree, hfi) && !field_wanted(tree, raw_hfi)) {
     // No tree shown and no filter asks for it (tshark -Y, taps): Wireshark would hand back the
     // parent instead of an item, so the value need not be converted, escaped and copied first.
     it = tree;
@@ -98,7 +105,8 @@ int dissect_binary(tvbuff_t* tvb, packet_info* pinfo, proto_tree* pdu_tree, prot
   // Unmade items stand for the parent, as Wireshark's faked ones do (experts attach there).
   proto_item* type_item = pdu_tree;
   proto_item* len_item = pdu_tree;
-  if (any_field_referenced(pdu_tree, {hf_magic, hf_type, hf_length, hf_type_name})) {
+  static FieldGroup header_fields{&hf_magic, &hf_type, &hf_length, &hf_type_name};
+  if (header_fields.any_wanted(pdu_tree)) {
     proto_tree* ht = proto_tree_add_subtree(pdu_tree, tvb, 0, kHeaderSize, ett_header, nullptr, "Header");
     proto_tree_add_string(ht, hf_magic, tvb, 0, 4, is_req ? "REQ" : "RES");
     type_item = proto_tree_add_item(ht, hf_type, tvb, 4, 4, ENC_BIG_ENDIAN);

@@ -93,8 +93,15 @@ void register_builtin_fields() {
 
 void add_builtin_fields(proto_tree* tree, tvbuff_t* tvb, const gearproto::Header& h, const gearproto::Arguments& args) {
   using gearproto::kHeaderSize;
-  bool wanted = false;  // hidden items: made only for a filter, column or tap that names one
-  for (const Compat& c : kCompat) wanted = wanted || proto_field_is_referenced(tree, *c.hf);
+  // Hidden items: made only for a filter, column or tap that names one.
+  static const header_field_info* compat_hfi[kCompatCount];
+  static bool compat_hfi_read = false;
+  if (!compat_hfi_read) {
+    for (size_t i = 0; i < kCompatCount; ++i) compat_hfi[i] = field_info(*kCompat[i].hf);
+    compat_hfi_read = true;
+  }
+  bool wanted = false;
+  for (const header_field_info* hfi : compat_hfi) wanted = wanted || field_wanted(tree, hfi);
   if (!wanted) return;
   const gint caplen = tvb_captured_length(tvb);
   const int dlen = caplen > static_cast<gint>(kHeaderSize) ? caplen - static_cast<int>(kHeaderSize) : 0;

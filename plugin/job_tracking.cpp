@@ -145,7 +145,8 @@ void track_admin_reply(ConvData* cd, packet_info* pinfo, PduData* pd, Bytes line
 }
 
 void add_links(proto_tree* tree, packet_info* pinfo, tvbuff_t* tvb, const PduData* pd, proto_item* pdu_item) {
-  const bool items = any_field_referenced(tree, {hf_request_in, hf_response_time, hf_response_in});
+  static FieldGroup links{&hf_request_in, &hf_response_time, &hf_response_in};
+  const bool items = links.any_wanted(tree);
   if (items && pd->request_frame) {
     proto_item* it = proto_tree_add_uint(tree, hf_request_in, tvb, 0, 0, pd->request_frame);
     proto_item_set_generated(it);
@@ -167,7 +168,8 @@ static void add_job_items(proto_tree* tree, packet_info* pinfo, tvbuff_t* tvb, c
   proto_item_set_generated(ti);
   proto_tree* jt = proto_item_add_subtree(ti, ett_job);
   proto_item* it;
-  if (proto_field_is_referenced(jt, hf_job_unique)) {  // else no item would be made: no copy
+  static const header_field_info* unique_hfi = field_info(hf_job_unique);
+  if (field_wanted(jt, unique_hfi)) {  // else no item would be made: no copy
     it = proto_tree_add_string(jt, hf_job_unique, tvb, 0, 0, to_cstr(pinfo->pool, j->unique));
     proto_item_set_generated(it);
   }
@@ -195,9 +197,10 @@ static void add_job_items(proto_tree* tree, packet_info* pinfo, tvbuff_t* tvb, c
 void add_job(proto_tree* tree, packet_info* pinfo, tvbuff_t* tvb, const Job* j, proto_item* pdu_item,
              bool announce_incomplete) {
   if (j->state == gearjobs::JobState::Void) return;  // the server said the handle named no job
-  if (any_field_referenced(tree, {hf_job_function, hf_job_unique, hf_job_submits, hf_job_outcome, hf_job_submit_in,
-                                  hf_job_created_in, hf_job_assigned_in, hf_job_end_in, hf_job_result_in,
-                                  hf_job_queue_time, hf_job_run_time, hf_job_total_time}))
+  static FieldGroup job_fields{&hf_job_function,    &hf_job_unique,    &hf_job_submits,     &hf_job_outcome,
+                               &hf_job_submit_in,   &hf_job_created_in, &hf_job_assigned_in, &hf_job_end_in,
+                               &hf_job_result_in,   &hf_job_queue_time, &hf_job_run_time,    &hf_job_total_time};
+  if (job_fields.any_wanted(tree))
     add_job_items(tree, pinfo, tvb, j);
   if (announce_incomplete && j->outcome == gearjobs::Outcome::Incomplete)
     expert_add_info(pinfo, pdu_item, &ei_job_incomplete);
