@@ -263,6 +263,10 @@ void dissect_planned(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, ConvDa
     if (p->tail->done_frame) {
       proto_item* ri = proto_tree_add_uint(t, hf_reassembled_in, tvb, 0, 0, p->tail->done_frame);
       proto_item_set_generated(ri);
+    } else if (PINFO_FD_VISITED(pinfo)) {
+      // The whole capture was seen (tshark -2, the GUI) and no later segment completed them: the
+      // analyzer's truncated_message. The first pass cannot know yet.
+      expert_add_info(pinfo, ti, &ei_unfinished);
     }
     if (!shown && !more_follows)
       col_append_sep_str(pinfo->cinfo, COL_INFO, "; ", "[Gearman segment of a reassembled message]");

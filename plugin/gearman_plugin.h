@@ -91,7 +91,7 @@ extern expert_field ei_missing_args, ei_unexpected_data, ei_handle_too_long, ei_
     ei_line_too_long, ei_error_packet, ei_work_fail, ei_work_exception, ei_work_warning,
     ei_admin_err, ei_admin_unknown, ei_admin_bad_args, ei_admin_malformed, ei_no_request,
     ei_job_incomplete, ei_resync, ei_truncated, ei_missing_last_separator, ei_unusual_number,
-    ei_message_lost, ei_seen_before;
+    ei_message_lost, ei_seen_before, ei_unfinished;
 
 // ---------------------------------------------------------------------------------------------
 // State: per conversation (file scope), per PDU (p_add_proto_data), per job (file-scope map).

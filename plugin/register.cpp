@@ -76,7 +76,7 @@ expert_field ei_missing_args = EI_INIT, ei_unexpected_data = EI_INIT, ei_handle_
              ei_admin_unknown = EI_INIT, ei_admin_bad_args = EI_INIT, ei_admin_malformed = EI_INIT,
              ei_no_request = EI_INIT, ei_job_incomplete = EI_INIT, ei_resync = EI_INIT,
              ei_truncated = EI_INIT, ei_missing_last_separator = EI_INIT, ei_unusual_number = EI_INIT,
-             ei_message_lost = EI_INIT, ei_seen_before = EI_INIT;
+             ei_message_lost = EI_INIT, ei_seen_before = EI_INIT, ei_unfinished = EI_INIT;
 
 namespace {
 
@@ -230,6 +230,7 @@ void proto_register_gearman_plugin() {
     {&ei_truncated, {"gearman.expert.truncated", PI_MALFORMED, PI_WARN, "Message cut short (desegmentation off or capture cut)", EXPFILL}},
     {&ei_message_lost, {"gearman.expert.message_lost", PI_SEQUENCE, PI_WARN, "Bytes before this segment are missing from the capture: the unfinished message is lost", EXPFILL}},
     {&ei_seen_before, {"gearman.expert.retransmitted_data", PI_SEQUENCE, PI_NOTE, "Data already dissected (a retransmission): skipped", EXPFILL}},
+    {&ei_unfinished, {"gearman.expert.unfinished", PI_SEQUENCE, PI_WARN, "Message never completed in this capture (cut off by a gap or by the end of its stream)", EXPFILL}},
   };
   expert_module_t* em = expert_register_protocol(proto_gearman);
   expert_register_field_array(em, ei, array_length(ei));

@@ -267,6 +267,20 @@ void stray_byte(const std::string& dir) {
   p.send(c, false, make_response(ECHO_RES, {"e"}));
 }
 
+// Both directions end inside a message: the server's with the abraxas stray NUL after its last
+// message, the client's with a SUBMIT_JOB whose last 3 bytes never came (the capture was stopped).
+void stream_ends(const std::string& dir) {
+  Pcap p(dir + "/stream-ends.pcap");
+  Conn c{{ip(10, 0, 0, 9), 40009}, {ip(10, 0, 0, 2), 4730}};
+  p.send(c, true, make_request(SUBMIT_JOB, {"f", "u1", "x"}));
+  std::string s = make_response(JOB_CREATED, {"job:1"});
+  s.push_back('\0');
+  p.send(c, false, s);
+  s = make_request(SUBMIT_JOB, {"f", "u2", "xyz"});
+  s.resize(s.size() - 3);
+  p.send(c, true, s);
+}
+
 // Not Gearman, on the port the heuristic capture uses: must not be claimed.
 void not_gearman(const std::string& dir) {
   Pcap p(dir + "/not-gearman.pcap");
@@ -441,6 +455,7 @@ int main(int argc, char** argv) {
   admin(dir);
   broken(dir);
   stray_byte(dir);
+  stream_ends(dir);
   not_gearman(dir);
   real_bytes(dir);
   tiny_segments(dir);

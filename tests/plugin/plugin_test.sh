@@ -157,6 +157,16 @@ experts)
   # Fewer bytes than a header held no request or answer: the ECHO_RES after one still answers.
   n=$(ours -r "$st" -2 -Y 'gearman.expert.no_request' 2>/dev/null | count)
   [ "$n" = 0 ] && pass "pairing kept across a stray byte" || fail "$n responses without a request after a stray byte"
+  # Messages the capture never completes, at the end of both directions: known once the whole
+  # capture was seen (the analyzer's truncated_message), not on the first pass.
+  se=$PCAP_DIR/stream-ends.pcap
+  n=$(ours -r "$se" -2 -Y 'gearman.expert.unfinished' 2>/dev/null | count)
+  [ "$n" = 2 ] && pass "unfinished message at the end of each direction" || fail "$n of 2 unfinished messages flagged"
+  n=$(ours -r "$se" -Y 'gearman.expert.unfinished' 2>/dev/null | count)
+  [ "$n" = 0 ] && pass "no unfinished flag on the first pass" || fail "$n unfinished flags on the first pass"
+  n=$("$BUILD_DIR/analyzer/gearman-analyze" --no-progress --format json "$se" 2>/dev/null |
+      python3 -c 'import json,sys; print(sum(w["count"] for w in json.load(sys.stdin)["warnings"] if w["kind"]=="truncated_message"))')
+  [ "$n" = 2 ] && pass "the analyzer counts the same 2 truncated messages" || fail "analyzer truncated_message: '$n'"
   # Resync: the packet after the oversize garbage is still dissected.
   n=$(ours -r "$b" -Y 'gearman.type == "WORK_WARNING"' 2>/dev/null | count)
   [ "$n" = 1 ] && pass "resync after garbage" || fail "WORK_WARNING after garbage not found"
