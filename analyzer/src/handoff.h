@@ -9,6 +9,7 @@
 // thread (rare; the drained stage thread is idle meanwhile).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -70,9 +71,12 @@ class Handoff {
   std::condition_variable filled_;   // the stage thread waits for a batch
   std::condition_variable emptied_;  // the reader waits for a free buffer or for the stage to settle
   Batch ring_[kBatches];
-  uint64_t published_ = 0;  // batches handed over (guarded by mu_)
-  uint64_t consumed_ = 0;   // batches the stage has processed (guarded by mu_)
-  bool stopping_ = false;
+  // Read without the lock by the side that waits (it spins a little before it sleeps: wait_for),
+  // written under mu_ so that a side asleep on its condition variable is woken. Each on its own
+  // line: the other side's spinning reads do not take the writer's line away.
+  alignas(64) std::atomic<uint64_t> published_{0};  // batches handed over (the reader writes)
+  alignas(64) std::atomic<uint64_t> consumed_{0};   // batches the stage has processed (the stage writes)
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace gan
