@@ -69,8 +69,7 @@ void Analyzer::on_frame(int dlt, const uint8_t* data, uint32_t caplen, uint32_t 
   if (clocked_) handoff_.clock(ts_ns);
   ++frame_;
   ++totals_.frames;
-  if (totals_.first_ns == kNoTime) totals_.first_ns = ts_ns;
-  totals_.last_ns = ts_ns;
+  note_time(ts_ns);
   ParseResult r = parse_frame(dlt, data, caplen, wirelen, seg_);
   switch (r) {
     case ParseResult::Tcp:
@@ -100,6 +99,19 @@ void Analyzer::on_frame(int dlt, const uint8_t* data, uint32_t caplen, uint32_t 
     case ParseResult::Truncated: warnings_.count("snaplen_headers", 0, "frames cut off by the snap length inside their link/IP/TCP headers", frame_); return;
     case ParseResult::Malformed: warnings_.count("malformed_frame", 0, "frames whose IP/TCP headers do not add up", frame_); return;
   }
+}
+
+// The capture's span is its earliest to its latest frame: files given out of time order (they
+// are read as one capture, in the order given) or a clock stepped back would otherwise give a
+// negative duration. A step back of more than a second is named: intervals that cross it (queue,
+// run and total times) are not what happened. Smaller inversions are normal in merged captures.
+void Analyzer::note_time(int64_t ts_ns) {
+  constexpr int64_t kStepBack = 1000000000;
+  if (totals_.first_ns == kNoTime || ts_ns < totals_.first_ns) totals_.first_ns = ts_ns;
+  if (totals_.last_ns == kNoTime || ts_ns > totals_.last_ns) totals_.last_ns = ts_ns;
+  else if (prev_ts_ns_ - ts_ns > kStepBack)
+    warnings_.count("time_step_back", 0, "frames dated more than 1 s before the frame read just before them (files given out of time order, or a clock step): intervals across such a step are not what happened", frame_);
+  prev_ts_ns_ = ts_ns;
 }
 
 void Analyzer::on_segment(const TcpSegment& s) {

@@ -98,6 +98,7 @@ class Analyzer final : ConnectionEvents {
   const JobStage& stage() const { return stage_; }
 
  private:
+  void note_time(int64_t ts_ns);
   // ConnectionEvents
   void on_gearman(Conn& c) override;
   void on_message(Conn& c, int from, const gearproto::Message& m) override;
@@ -118,6 +119,7 @@ class Analyzer final : ConnectionEvents {
   Slot next_slot_ = 0;
   uint64_t frame_ = 0;
   int64_t now_ = 0;
+  int64_t prev_ts_ns_ = 0;  // the time of the frame read last (note_time)
   TcpSegment seg_;  // scratch for on_frame
   gearproto::Arguments args_;  // scratch for on_pdu
   bool clocked_ = false;       // set_clock was given a clock

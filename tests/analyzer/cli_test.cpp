@@ -288,3 +288,25 @@ TEST(AnalyzerCli, PortOptionTakesOneValue) {
   auto none = nlohmann::json::parse(run("--format json --no-heuristic " + cap).out);
   EXPECT_EQ(none["jobs"]["total"], 0) << "without -p the port-7003 jobs are not seen";
 }
+
+// Files are read in the order given; given out of time order (php.pcap was made a week after
+// libgearman-full.pcap), the span is still earliest to latest frame and the step back is named.
+TEST(AnalyzerCli, FilesOutOfTimeOrderKeepAPositiveSpanAndAreNamed) {
+  const std::string later = testsupport::capture_path("php.pcap");
+  const std::string earlier = testsupport::capture_path("libgearman-full.pcap");
+  Out in_order = run("--format json " + earlier + " " + later);
+  Out reversed = run("--format json " + later + " " + earlier);
+  ASSERT_EQ(in_order.rc, 0);
+  ASSERT_EQ(reversed.rc, 0);
+  auto a = nlohmann::json::parse(in_order.out), b = nlohmann::json::parse(reversed.out);
+  EXPECT_EQ(b["capture"]["first_time"], a["capture"]["first_time"]);
+  EXPECT_EQ(b["capture"]["last_time"], a["capture"]["last_time"]);
+  EXPECT_GT(b["capture"]["duration_s"].get<double>(), 500000.0);
+  auto steps = [](const nlohmann::json& j) {
+    for (const auto& w : j["warnings"])
+      if (w["kind"] == "time_step_back") return w["count"].get<int>();
+    return 0;
+  };
+  EXPECT_EQ(steps(a), 0);
+  EXPECT_EQ(steps(b), 1);
+}
