@@ -6,6 +6,10 @@ namespace gearman_plugin {
 
 namespace {
 
+// The argument fields' header_field_infos (read_argument_field_infos): asked per argument.
+const header_field_info* arg_hfi[gearproto::kArgKindCount];
+const header_field_info* raw_hfi;
+
 // Preview of bytes: at most pref_preview_len bytes, control and non-ASCII bytes escaped (\n, \x01).
 char* preview(wmem_allocator_t* pool, Bytes b) {
   size_t n = b.size() < static_cast<size_t>(pref_preview_len) ? b.size() : static_cast<size_t>(pref_preview_len);
@@ -46,13 +50,6 @@ void add_argument(proto_tree* tree, packet_info* pinfo, tvbuff_t* tvb, int data_
   const int len = static_cast<int>(a.value.size());
   const int hf = hf_arg[static_cast<size_t>(a.kind)];
   proto_item* it = nullptr;
-  static const header_field_info* raw_hfi = field_info(hf_arg_raw);
-  static const header_field_info* arg_hfi[gearproto::kArgKindCount];
-  static bool arg_hfi_read = false;
-  if (!arg_hfi_read) {
-    for (size_t k = 0; k < gearproto::kArgKindCount; ++k) arg_hfi[k] = field_info(hf_arg[k]);
-    arg_hfi_read = true;
-  }
   const header_field_info* hfi = arg_hfi[static_cast<size_t>(a.kind)];
   if (!field_wanted(tree, hfi) && !field_wanted(tree, raw_hfi)) {
     // No tree shown and no filter asks for it (tshark -Y, taps): Wireshark would hand back the
@@ -207,6 +204,11 @@ int dissect_binary(tvbuff_t* tvb, packet_info* pinfo, proto_tree* pdu_tree, prot
     if (pd->job_result_here) tr->job_result = pd->job;
   }
   return caplen;
+}
+
+void read_argument_field_infos() {
+  for (size_t k = 0; k < gearproto::kArgKindCount; ++k) arg_hfi[k] = field_info(hf_arg[k]);
+  raw_hfi = field_info(hf_arg_raw);
 }
 
 }  // namespace gearman_plugin

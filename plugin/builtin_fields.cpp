@@ -38,6 +38,7 @@ const Compat kCompat[] = {
   {&hf_sched_day_of_week, "Day of Week", "gearman.submit_job_sched.day_of_week", FT_STRING},
 };
 constexpr size_t kCompatCount = sizeof(kCompat) / sizeof(kCompat[0]);
+const header_field_info* compat_hfi[kCompatCount];  // read_builtin_field_infos
 
 // The built-in field for an argument of a packet type, or -1.
 int compat_field(uint32_t type, const gearproto::PacketInfo& info, Arg kind) {
@@ -91,16 +92,13 @@ void register_builtin_fields() {
   if (n) proto_register_field_array(proto_gearman, own, n);
 }
 
+void read_builtin_field_infos() {
+  for (size_t i = 0; i < kCompatCount; ++i) compat_hfi[i] = field_info(*kCompat[i].hf);
+}
+
 void add_builtin_fields(proto_tree* tree, tvbuff_t* tvb, const gearproto::Header& h, const gearproto::Arguments& args) {
   using gearproto::kHeaderSize;
-  // Hidden items: made only for a filter, column or tap that names one.
-  static const header_field_info* compat_hfi[kCompatCount];
-  static bool compat_hfi_read = false;
-  if (!compat_hfi_read) {
-    for (size_t i = 0; i < kCompatCount; ++i) compat_hfi[i] = field_info(*kCompat[i].hf);
-    compat_hfi_read = true;
-  }
-  bool wanted = false;
+  bool wanted = false;  // hidden items: made only for a filter, column or tap that names one
   for (const header_field_info* hfi : compat_hfi) wanted = wanted || field_wanted(tree, hfi);
   if (!wanted) return;
   const gint caplen = tvb_captured_length(tvb);

@@ -226,6 +226,8 @@ void add_job(proto_tree* tree, packet_info* pinfo, tvbuff_t* tvb, const Job* j, 
 // binary_tree.cpp
 int dissect_binary(tvbuff_t* tvb, packet_info* pinfo, proto_tree* pdu_tree, proto_item* pdu_item, ConvData* cd,
                    PduData* pd, bool track, TapRecord* tr);
+// After registration (handoff): the argument fields' header_field_infos, asked per argument.
+void read_argument_field_infos();
 
 // admin_tree.cpp
 int dissect_text(tvbuff_t* tvb, packet_info* pinfo, proto_tree* pdu_tree, proto_item* pdu_item, ConvData* cd,
@@ -246,6 +248,8 @@ void register_gearman_jobs_tap();
 
 // builtin_fields.cpp
 void register_builtin_fields();
+// After registration (handoff): the fields' header_field_infos, asked per PDU (field_wanted).
+void read_builtin_field_infos();
 void add_builtin_fields(proto_tree* tree, tvbuff_t* tvb, const gearproto::Header& h, const gearproto::Arguments& args);
 
 // srt.cpp

@@ -55,6 +55,8 @@ void proto_reg_handoff_gearman_plugin() {
   static bool done = false;
   if (done) return;
   done = true;
+  read_argument_field_infos();
+  read_builtin_field_infos();
   // Wireshark 4.0's built-in creates an unnamed handle and puts it on tcp.port 4730 (later
   // versions also register it as "gearman").
   dissector_handle_t builtin = find_dissector("gearman");
