@@ -107,10 +107,9 @@ void Analyzer::on_frame(int dlt, const uint8_t* data, uint32_t caplen, uint32_t 
 // run and total times) are not what happened. Smaller inversions are normal in merged captures.
 void Analyzer::note_time(int64_t ts_ns) {
   constexpr int64_t kStepBack = 1000000000;
-  if (totals_.first_ns == kNoTime || ts_ns < totals_.first_ns) totals_.first_ns = ts_ns;
-  if (totals_.last_ns == kNoTime || ts_ns > totals_.last_ns) totals_.last_ns = ts_ns;
-  else if (prev_ts_ns_ - ts_ns > kStepBack)
+  if (totals_.last_ns != kNoTime && prev_ts_ns_ - ts_ns > kStepBack)
     warnings_.count("time_step_back", 0, "frames dated more than 1 s before the frame read just before them (files given out of time order, or a clock step): intervals across such a step are not what happened", frame_);
+  totals_.saw_time(ts_ns);
   prev_ts_ns_ = ts_ns;
 }
 

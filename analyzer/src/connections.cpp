@@ -146,8 +146,7 @@ void ConnectionTable::on_segment(const TcpSegment& s) {
   ++totals_.tcp_segments;
   frame_ = s.frame;
   now_ = s.ts_ns;
-  if (totals_.first_ns == kNoTime || s.ts_ns < totals_.first_ns) totals_.first_ns = s.ts_ns;
-  if (s.ts_ns > totals_.last_ns || totals_.last_ns == kNoTime) totals_.last_ns = s.ts_ns;
+  totals_.saw_time(s.ts_ns);
   const bool syn = s.flags & kSyn;
   const bool opening = syn && !(s.flags & kAck);
   Conn* c = lookup(s, s.length > 0 || syn);

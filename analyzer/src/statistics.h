@@ -78,6 +78,11 @@ struct Totals {
   uint64_t coalesced_submits = 0, unknown_start = 0, reassigned = 0, submit_errors = 0, reordered = 0;
   uint64_t connections = 0, retransmissions = 0, out_of_order = 0;
   int64_t first_ns = kNoTime, last_ns = kNoTime;
+  // The span is the earliest to the latest time seen, in whatever order frames come.
+  void saw_time(int64_t t) {
+    if (first_ns == kNoTime || t < first_ns) first_ns = t;
+    if (last_ns == kNoTime || t > last_ns) last_ns = t;
+  }
 };
 
 // Adds the counts Statistics keeps (jobs and their outcomes, submits, status queries) from
