@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstring>
+#include <new>
 #include <type_traits>
 
 namespace gan {
@@ -198,20 +199,21 @@ void Handoff::pdu(const PduEvent& e) {
   const size_t n = args.count;
   const size_t size = round8(sizeof(PduRec) + n * 8 + e.data.size());
   uint8_t* p = reserve(size);
-  PduRec r;
-  r.size = uint32_t(size);
-  r.kind = Kind::Pdu;
-  r.flags = uint8_t((e.to_server ? kToServer : 0) | (e.header.magic == gearproto::Magic::Res ? kResponse : 0));
-  r.count = args.count;
-  r.present = args.present;
-  r.slot = e.slot;
-  r.type = e.header.type;
-  r.frame = e.frame;
-  r.t = e.t;
-  r.length = uint32_t(e.data.size());
-  r.defects = args.defects;
-  std::memcpy(p, &r, sizeof r);
-  p += sizeof r;
+  // Fields stored straight into the batch: a record built on the stack and copied was written
+  // byte by byte and read back 16 bytes at a time, a store-forwarding stall on every PDU.
+  PduRec* r = new (p) PduRec;
+  r->size = uint32_t(size);
+  r->kind = Kind::Pdu;
+  r->flags = uint8_t((e.to_server ? kToServer : 0) | (e.header.magic == gearproto::Magic::Res ? kResponse : 0));
+  r->count = args.count;
+  r->present = args.present;
+  r->slot = e.slot;
+  r->type = e.header.type;
+  r->frame = e.frame;
+  r->t = e.t;
+  r->length = uint32_t(e.data.size());
+  r->defects = args.defects;
+  p += sizeof *r;
   for (size_t i = 0; i < n; ++i, p += 8) {
     const uint64_t packed = pack_arg(args.args[i]);
     std::memcpy(p, &packed, 8);

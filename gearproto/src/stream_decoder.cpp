@@ -45,6 +45,9 @@ void StreamDecoder::flush_skip(MessageSink& sink) {
 size_t StreamDecoder::process(Bytes view, MessageSink& sink) {
   size_t pos = 0;
   need_ = 0;
+  // One Message for the whole view, every field set per message: a fresh one per message was
+  // cleared with `rep stos` (GCC -O2 for its 104 bytes), slow to start, on every PDU.
+  Message m;
   while (pos < view.size()) {
     Bytes rest = view.substr(pos);
     const uint64_t at = base_ + pos;
@@ -95,7 +98,6 @@ size_t StreamDecoder::process(Bytes view, MessageSink& sink) {
       continue;
     }
     flush_skip(sink);
-    Message m;
     m.kind = f.kind;
     m.offset = at;
     m.raw = rest.substr(0, f.size);
@@ -103,8 +105,13 @@ size_t StreamDecoder::process(Bytes view, MessageSink& sink) {
       m.header = f.header;
       m.data = m.raw.substr(kHeaderSize);
       m.error = f.error;
+      m.line = Bytes();
+      m.crlf = false;
       last_was_text_ = false;
     } else {
+      m.header = Header();
+      m.data = Bytes();
+      m.error = FrameError::None;
       m.line = f.line;
       m.crlf = f.crlf;
       last_was_text_ = true;
