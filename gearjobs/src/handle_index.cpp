@@ -25,10 +25,22 @@ bool split_number(gearproto::Bytes handle, size_t* prefix_len, uint64_t* n) {
   return true;
 }
 
+// Whether split_number(handle) gives `prefix` and a number, without its backward scan (the
+// lookup of every PDU with a handle): a window's prefix came from split_number, so it does not
+// end in a digit, and the number starts right after it.
 bool numbered_as(gearproto::Bytes handle, const std::string& prefix, uint64_t* n) {
-  size_t len;
-  return handle.size() > prefix.size() && split_number(handle, &len, n) && len == prefix.size() &&
-         std::memcmp(handle.data(), prefix.data(), len) == 0;
+  const size_t p = prefix.size();
+  if (handle.size() <= p || handle.size() - p > 18) return false;
+  if (handle.size() - p > 1 && handle[p] == '0') return false;
+  uint64_t v = 0;
+  for (size_t k = p; k < handle.size(); ++k) {
+    const unsigned d = uint8_t(handle[k] - '0');
+    if (d > 9) return false;
+    v = v * 10 + d;
+  }
+  if (std::memcmp(handle.data(), prefix.data(), p) != 0) return false;
+  *n = v;
+  return true;
 }
 
 }  // namespace

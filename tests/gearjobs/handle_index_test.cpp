@@ -48,6 +48,10 @@ TEST(HandleIndex, ServerNumberedHandlesAreFoundAndErased) {
   EXPECT_EQ(ix.find(0, "H:other:41"), nullptr);
   EXPECT_EQ(ix.find(0, "H:host:041"), nullptr);  // not the number 41's handle
   EXPECT_EQ(ix.find(0, "41"), nullptr);
+  EXPECT_EQ(ix.find(0, "H:host:"), nullptr);       // the prefix alone
+  EXPECT_EQ(ix.find(0, "H:host:41x"), nullptr);    // not a number at the end
+  EXPECT_EQ(ix.find(0, "H:host:4:41"), nullptr);   // the number after a longer prefix
+  EXPECT_EQ(ix.find(0, "H:hosx:41"), nullptr);     // the same length, another prefix
   ix.erase(a);
   EXPECT_EQ(ix.find(0, "H:host:41"), nullptr);
   EXPECT_EQ(ix.find(0, "H:host:42"), b);
