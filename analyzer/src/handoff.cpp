@@ -31,48 +31,40 @@ struct OpenRec {
   bool new_server;
   netstream::Endpoint server_end, peer_end;
 };
-// A PDU in 40 bytes (records cross between the cores: the smaller the better). Then `count`
-// packed arguments (pack_arg), then the data.
+// A PDU in 32 bytes (records cross between the cores: the smaller the better). Then
+// info->argc packed arguments (pack_arg), then the data. Only known types come here (the
+// analyzer drops the others as malformed_pdu), so the type and the defects fit in a byte.
 struct PduRec {
   uint32_t size;
   Kind kind;
   uint8_t flags;  // kToServer, kResponse
-  uint8_t count;
   uint8_t present;
+  uint8_t defects;  // Arguments::defects
   Slot slot;
-  uint32_t type;
+  uint8_t type;
+  uint8_t unused = 0;
+  uint16_t length;  // data bytes (the header's length)
   uint64_t frame;
   int64_t t;
-  uint32_t length;  // data bytes (the header's length)
-  uint32_t defects;
 };
 constexpr uint8_t kToServer = 1, kResponse = 2;
+static_assert(sizeof(PduRec) == 32, "a PDU's record stays small");
 static_assert(std::is_trivially_copyable<OpenRec>::value && std::is_trivially_copyable<PduRec>::value,
               "records are copied as bytes");
 static_assert(offsetof(PduRec, kind) == offsetof(Head, kind), "every record starts with its size and kind");
+static_assert(gearproto::kMaxKnownType < 256, "PduRec keeps the type in a byte");
+static_assert(gearproto::kUnusualNumber < 256, "PduRec keeps the defects in a byte");
 
-// An argument in 8 bytes: offset and size in the data (17 bits each: the data is at most
-// kMaxCopied), kind, present, defects. A present value is data.substr(offset, size) (what
-// split_arguments makes), an absent one is empty.
-constexpr int kKindShift = 34, kPresentShift = 40, kDefectShift = 48;
-uint64_t pack_arg(const gearproto::ArgView& a) {
-  return uint64_t(a.offset) | uint64_t(a.value.size()) << 17 | uint64_t(a.kind) << kKindShift |
-         uint64_t(a.present) << kPresentShift | uint64_t(a.defects) << kDefectShift;
-}
-void unpack_arg(uint64_t v, const char* data, gearproto::ArgView& a) {
-  a.offset = uint32_t(v & 0x1ffff);
-  a.kind = gearproto::Arg((v >> kKindShift) & 0x3f);
-  a.present = (v >> kPresentShift) & 1;
-  a.value = a.present ? gearproto::Bytes(data + a.offset, (v >> 17) & 0x1ffff) : gearproto::Bytes();
-  a.defects = uint32_t(v >> kDefectShift);
-}
-static_assert(gearproto::kUnusualNumber < (1u << 16), "pack_arg keeps 16 bits of argument defects");
-static_assert(gearproto::kArgKindCount <= 64, "pack_arg keeps 6 bits of argument kind");
+// An argument in 4 bytes: offset and size in the data (16 bits each: the data is at most
+// kMaxCopied). Its kind is the layout's, it is present when among the first `present`. What the
+// stage reads of defects is their union (Arguments::defects): an argument's own defects are not
+// handed over, and the stage sees them as none.
+uint32_t pack_arg(const gearproto::ArgView& a) { return a.offset | uint32_t(a.value.size()) << 16; }
 
-constexpr size_t round8(size_t n) { return (n + 7) & ~size_t(7); }
 // Data beyond this is not copied into a batch (see handoff.h).
 constexpr size_t kMaxCopied = 65535;
-static_assert(kMaxCopied < (size_t(1) << 17), "pack_arg keeps 17 bits of offset and size");
+
+constexpr size_t round8(size_t n) { return (n + 7) & ~size_t(7); }
 
 // packet_info(type) without a call per PDU: the known types' rows, looked up once.
 struct InfoByType {
@@ -192,12 +184,12 @@ void Handoff::pdu(const PduEvent& e) {
   const gearproto::Arguments& args = *e.args;
   // The record rebuilds the header from its type (info: packet_info(type), as parse_header sets it)
   // and its length from the data's. Data too large to copy is handed over in place.
-  if (e.data.size() > kMaxCopied || e.header.length != e.data.size()) {
+  if (e.data.size() > kMaxCopied || e.header.length != e.data.size() || !e.header.info) {
     settle();
     return stage_.pdu(e);
   }
-  const size_t n = args.count;
-  const size_t size = round8(sizeof(PduRec) + n * 8 + e.data.size());
+  const size_t n = e.header.info->argc;  // == args.count: the stage takes the count from the type
+  const size_t size = round8(sizeof(PduRec) + n * 4 + e.data.size());
   uint8_t* p = reserve(size);
   // Fields stored straight into the batch: a record built on the stack and copied was written
   // byte by byte and read back 16 bytes at a time, a store-forwarding stall on every PDU.
@@ -205,18 +197,17 @@ void Handoff::pdu(const PduEvent& e) {
   r->size = uint32_t(size);
   r->kind = Kind::Pdu;
   r->flags = uint8_t((e.to_server ? kToServer : 0) | (e.header.magic == gearproto::Magic::Res ? kResponse : 0));
-  r->count = args.count;
   r->present = args.present;
+  r->defects = uint8_t(args.defects);
   r->slot = e.slot;
-  r->type = e.header.type;
+  r->type = uint8_t(e.header.type);
+  r->length = uint16_t(e.data.size());
   r->frame = e.frame;
   r->t = e.t;
-  r->length = uint32_t(e.data.size());
-  r->defects = args.defects;
   p += sizeof *r;
-  for (size_t i = 0; i < n; ++i, p += 8) {
-    const uint64_t packed = pack_arg(args.args[i]);
-    std::memcpy(p, &packed, 8);
+  for (size_t i = 0; i < n; ++i, p += 4) {
+    const uint32_t packed = pack_arg(args.args[i]);
+    std::memcpy(p, &packed, 4);
   }
   std::memcpy(p, e.data.data(), e.data.size());
 }
@@ -313,9 +304,10 @@ void Handoff::replay(const Batch& b) {
       case Kind::Pdu: {
         PduRec r;
         std::memcpy(&r, p, sizeof r);
-        const size_t n = r.count;
+        const gearproto::PacketInfo* info = info_of(r.type);
+        const size_t n = info->argc;
         const uint8_t* packed = p + sizeof r;
-        const char* data = reinterpret_cast<const char*>(packed + n * 8);
+        const char* data = reinterpret_cast<const char*>(packed + n * 4);
         pe.slot = r.slot;
         pe.to_server = r.flags & kToServer;
         pe.frame = r.frame;
@@ -323,16 +315,21 @@ void Handoff::replay(const Batch& b) {
         pe.header.magic = r.flags & kResponse ? gearproto::Magic::Res : gearproto::Magic::Req;
         pe.header.type = r.type;
         pe.header.length = r.length;
-        pe.header.info = info_of(r.type);
+        pe.header.info = info;
         pe.data = gearproto::Bytes(data, r.length);
-        args.info = pe.header.info;
-        args.count = r.count;
+        args.info = info;
+        args.count = uint8_t(n);
         args.present = r.present;
         args.defects = r.defects;
         for (size_t i = 0; i < n; ++i) {
-          uint64_t v;
-          std::memcpy(&v, packed + i * 8, 8);
-          unpack_arg(v, data, args.args[i]);
+          uint32_t v;
+          std::memcpy(&v, packed + i * 4, 4);
+          gearproto::ArgView& a = args.args[i];
+          a.kind = info->args[i];
+          a.offset = v & 0xffff;
+          a.present = i < r.present;
+          a.value = a.present ? gearproto::Bytes(data + a.offset, v >> 16) : gearproto::Bytes();
+          a.defects = 0;
         }
         for (size_t i = n; i < last_count; ++i) args.args[i] = gearproto::ArgView{};
         last_count = n;

@@ -94,7 +94,8 @@ struct Generated {
 
 TEST(AnalyzerThreads, BundledCapturesGiveTheSameOutput) {
   const char* captures[] = {"admin.pcap", "basic-cli.pcap", "errors.pcap", "large-arg.pcap",
-                            "libgearman-full.pcap", "nodejs-gearman.pcap", "nodejs-gearmanode.pcap",
+                            "libgearman-full.pcap", "nodejs-abraxas-server.pcap",
+                            "nodejs-abraxas-server-dies.pcap", "nodejs-gearman.pcap", "nodejs-gearmanode.pcap",
                             "nodejs-node-gearman.pcap", "nonstandard-port.pcap", "perl-coalesce.pcap",
                             "perl-empty-perlserver.pcap", "perl-empty.pcap", "perl-server.pcap", "php.pcap"};
   for (const char* c : captures) expect_same(testsupport::capture_path(c));
