@@ -302,8 +302,8 @@ void Handoff::replay(const Batch& b) {
         break;
       }
       case Kind::Pdu: {
-        PduRec r;
-        std::memcpy(&r, p, sizeof r);
+        // Read in place (Handoff::pdu made the record there): no copy through the stack.
+        const PduRec& r = *std::launder(reinterpret_cast<const PduRec*>(p));
         const gearproto::PacketInfo* info = info_of(r.type);
         const size_t n = info->argc;
         const uint8_t* packed = p + sizeof r;
