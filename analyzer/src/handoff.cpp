@@ -184,7 +184,8 @@ void Handoff::pdu(const PduEvent& e) {
   const gearproto::Arguments& args = *e.args;
   // The record rebuilds the header from its type (info: packet_info(type), as parse_header sets it)
   // and its length from the data's. Data too large to copy is handed over in place.
-  if (e.data.size() > kMaxCopied || e.header.length != e.data.size() || !e.header.info) {
+  if (e.data.size() > kMaxCopied || e.header.length != e.data.size() || !e.header.info ||
+      e.header.type > gearproto::kMaxKnownType) {
     settle();
     return stage_.pdu(e);
   }
