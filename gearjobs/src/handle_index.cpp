@@ -10,18 +10,27 @@ namespace {
 
 constexpr uint64_t kHandleSalt = 0;
 
-// `handle` as a prefix and a number: its trailing decimal digits, written as a number is (no
-// leading zero), at most 18 (the number fits in 63 bits). One number and one prefix make one
-// handle, so (prefix, number) can stand for it.
+// `digits` as a handle's number: 1 to 18 decimal digits (it fits in 63 bits), written as a
+// number is (no leading zero). One number and one prefix make one handle, so (prefix, number)
+// can stand for it.
+bool read_number(gearproto::Bytes digits, uint64_t* n) {
+  if (digits.empty() || digits.size() > 18 || (digits.size() > 1 && digits[0] == '0')) return false;
+  uint64_t v = 0;
+  for (char c : digits) {
+    const unsigned d = uint8_t(c - '0');
+    if (d > 9) return false;
+    v = v * 10 + d;
+  }
+  *n = v;
+  return true;
+}
+
+// `handle` as a prefix and its trailing digits read as a number.
 bool split_number(gearproto::Bytes handle, size_t* prefix_len, uint64_t* n) {
   size_t i = handle.size();
   while (i > 0 && handle.size() - i < 19 && uint8_t(handle[i - 1] - '0') <= 9) --i;
-  const size_t digits = handle.size() - i;
-  if (digits == 0 || digits > 18 || (digits > 1 && handle[i] == '0')) return false;
-  uint64_t v = 0;
-  for (size_t k = i; k < handle.size(); ++k) v = v * 10 + uint64_t(handle[k] - '0');
+  if (!read_number(handle.substr(i), n)) return false;
   *prefix_len = i;
-  *n = v;
   return true;
 }
 
@@ -30,17 +39,8 @@ bool split_number(gearproto::Bytes handle, size_t* prefix_len, uint64_t* n) {
 // end in a digit, and the number starts right after it.
 bool numbered_as(gearproto::Bytes handle, const std::string& prefix, uint64_t* n) {
   const size_t p = prefix.size();
-  if (handle.size() <= p || handle.size() - p > 18) return false;
-  if (handle.size() - p > 1 && handle[p] == '0') return false;
-  uint64_t v = 0;
-  for (size_t k = p; k < handle.size(); ++k) {
-    const unsigned d = uint8_t(handle[k] - '0');
-    if (d > 9) return false;
-    v = v * 10 + d;
-  }
-  if (std::memcmp(handle.data(), prefix.data(), p) != 0) return false;
-  *n = v;
-  return true;
+  return handle.size() > p && read_number(handle.substr(p), n) &&
+         std::memcmp(handle.data(), prefix.data(), p) == 0;
 }
 
 }  // namespace
