@@ -115,6 +115,7 @@ void Analyzer::note_time(int64_t ts_ns) {
 
 void Analyzer::on_segment(const TcpSegment& s) {
   if (clocked_) handoff_.clock(s.ts_ns);
+  totals_.saw_time(s.ts_ns);  // on_frame's note_time, without the frame order it warns about
   if (s.frame == 0) {
     TcpSegment t = s;
     t.frame = ++frame_;

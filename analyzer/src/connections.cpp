@@ -146,7 +146,6 @@ void ConnectionTable::on_segment(const TcpSegment& s) {
   ++totals_.tcp_segments;
   frame_ = s.frame;
   now_ = s.ts_ns;
-  totals_.saw_time(s.ts_ns);
   const bool syn = s.flags & kSyn;
   const bool opening = syn && !(s.flags & kAck);
   Conn* c = lookup(s, s.length > 0 || syn);
