@@ -93,16 +93,13 @@ Conn* ConnectionTable::lookup(const TcpSegment& s, bool create) {
   Conn* c = recent && conn_is(*recent, s.src, s.dst) ? recent : find(s.src, s.dst, &k);
   if (c) {
     recent = c;
-    if (c != newest_) {  // it becomes the most recently used
-      unlink(c);
-      link(c);
-    }
+    c->last_use = ++use_clock_;
     return c;
   }
   if (!create) return nullptr;
   if (opt_.max_connections && open_ >= opt_.max_connections) {
     warnings_.count("connections_cap", 0, "connections dropped, least recently active first, because --max-connections were tracked (their open jobs lose their worker or client)", frame_);
-    drop(oldest_);
+    drop(least_recently_used());
     find(s.src, s.dst, &k);  // slots may have moved on erase
   }
   c = new Conn(opt_.max_out_of_order_bytes);
@@ -110,33 +107,46 @@ Conn* ConnectionTable::lookup(const TcpSegment& s, bool create) {
   c->key = k;
   c->x = s.src;
   c->y = s.dst;
+  c->last_use = ++use_clock_;
   conns_.put(k, c);
-  link(c);
+  ++open_;
   recent_[recent_slot(s.src, s.dst)] = c;
+  // Entries of connections dropped since (closed and expired, reused ports) are cleared out once
+  // they are as many as the live ones, so the heap stays within twice the table.
+  if (by_use_.size() >= 2 * open_ + 64) {
+    by_use_.clear();
+    conns_.for_each([this](const Conn* o) { by_use_.push_back({o->last_use, o->id, o->key}); });
+    std::make_heap(by_use_.begin(), by_use_.end(), later_use);
+  } else {
+    by_use_.push_back({c->last_use, c->id, c->key});
+    std::push_heap(by_use_.begin(), by_use_.end(), later_use);
+  }
   return c;
 }
 
-void ConnectionTable::link(Conn* c) {
-  c->older = newest_;
-  c->newer = nullptr;
-  (newest_ ? newest_->newer : oldest_) = c;
-  newest_ = c;
-  ++open_;
+// The open connection whose latest segment is the oldest. Every open connection has one entry,
+// whose stamp is at most its last use; so the first entry found up to date is the least recent.
+Conn* ConnectionTable::least_recently_used() {
+  for (;;) {
+    std::pop_heap(by_use_.begin(), by_use_.end(), later_use);
+    UseMark m = by_use_.back();
+    by_use_.pop_back();
+    Conn* c = conns_.find(m.key);
+    if (!c || c->id != m.id) continue;  // dropped since
+    if (c->last_use == m.stamp) return c;
+    m.stamp = c->last_use;
+    by_use_.push_back(m);
+    std::push_heap(by_use_.begin(), by_use_.end(), later_use);
+  }
 }
 
-void ConnectionTable::unlink(Conn* c) {
-  (c->older ? c->older->newer : oldest_) = c->newer;
-  (c->newer ? c->newer->older : newest_) = c->older;
-  c->older = c->newer = nullptr;
-  --open_;
-}
-
-// Forgets a connection (closing it first if it was not): out of the maps and the list, deleted.
+// Forgets a connection (closing it first if it was not): out of the maps, deleted (its entry in
+// by_use_ goes when it comes up).
 void ConnectionTable::drop(Conn* c) {
   if (!c->closed) close(*c);
   Conn*& recent = recent_[recent_slot(c->x, c->y)];
   if (recent == c) recent = nullptr;
-  unlink(c);
+  --open_;
   conns_.erase(c->key);
   if (c->kind == Conn::Gearman) events_.on_forgotten(*c);
   delete c;

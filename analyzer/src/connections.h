@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <vector>
 
 #include "gearjobs/flat_map.h"
 #include "gearproto/stream_decoder.h"
@@ -40,8 +41,7 @@ struct Conn {
   // this is Gearman (a segment may hold only part of a header), then decoded like the rest.
   std::string first_bytes[2];
   uint32_t first_seq[2] = {0, 0};
-  Conn* older = nullptr;       // neighbours in the list of connections by last use
-  Conn* newer = nullptr;
+  uint64_t last_use = 0;       // the table's use clock at its latest segment
   explicit Conn(size_t max_out_of_order) : dir{Dir(max_out_of_order), Dir(max_out_of_order)} {}
   bool to_server(int from) const { return (from == 0) != server_is_x; }
   const netstream::Endpoint& server_end() const { return server_is_x ? x : y; }
@@ -77,8 +77,7 @@ class ConnectionTable final {
   friend struct DirSink;
   Conn* find(const netstream::Endpoint& src, const netstream::Endpoint& dst, uint64_t* key_out);
   Conn* lookup(const netstream::TcpSegment& s, bool create);
-  void link(Conn* c);  // as the most recently used
-  void unlink(Conn* c);
+  Conn* least_recently_used();
   void drop(Conn* c);
   void expire_closed();
   // Returns true when the segment's payload was kept among the first bytes (it is decoded with
@@ -97,8 +96,17 @@ class ConnectionTable final {
   // Connections by a cheap hash of their endpoints, in front of conns_ (cleared when one is dropped).
   static constexpr size_t kRecent = 256;
   Conn* recent_[kRecent] = {};
-  Conn* oldest_ = nullptr;   // by last use
-  Conn* newest_ = nullptr;
+  // Which connection the cap drops: each connection's last use is a stamp (one store per
+  // segment; a list kept in order of use was relinked at nearly every segment, three connections'
+  // lines touched). A min-heap of (stamp, id, key), one entry per connection, is brought up to date
+  // only when the cap is reached: an entry whose connection was used since goes back with the newer
+  // stamp, one whose connection is gone is dropped.
+  struct UseMark {
+    uint64_t stamp, id, key;
+  };
+  static bool later_use(const UseMark& a, const UseMark& b) { return a.stamp > b.stamp; }  // min-heap order
+  std::vector<UseMark> by_use_;
+  uint64_t use_clock_ = 0;
   size_t open_ = 0;
   struct Closed { int64_t ns; uint64_t id; uint64_t key; };
   std::deque<Closed> closed_;

@@ -433,6 +433,40 @@ TEST(AnalyzerHostile, SynFloodIsBoundedByTheConnectionCap) {
               (unsigned long long)cap, (unsigned long long)(r.grown / kMiB));
 }
 
+// The cap drops the connection whose latest segment is the oldest, not the oldest opened: A, B,
+// C open, A sends again, D opens past a cap of 3: B goes. A segment on a dropped connection starts
+// a new one from the middle of its stream (mid_stream_start), so which one went shows.
+TEST(AnalyzerHostile, ConnectionCapDropsTheLeastRecentlyUsed) {
+  gan::Options opt;
+  opt.max_connections = 3;
+  Analyzer a(opt);
+  uint64_t frame = 0;
+  const std::string echo = make_request(ECHO_REQ, {"x"});
+  auto mid_stream_starts = [&a] {
+    std::vector<gan::Warning> ws;
+    const gan::Warning* w = find_warning(a, "mid_stream_start", ws);
+    return w ? w->count : 0;
+  };
+  Wire wa(a, "10.0.0.11", 40001, &frame);
+  Wire wb(a, "10.0.0.12", 40002, &frame);
+  Wire wc(a, "10.0.0.13", 40003, &frame);
+  wa.send(true, echo);
+  wb.send(true, echo);
+  wc.send(true, echo);
+  wa.send(true, echo);  // A is now the most recently used; B the least
+  Wire wd(a, "10.0.0.14", 40004, &frame);
+  std::vector<gan::Warning> ws;
+  const gan::Warning* cap = find_warning(a, "connections_cap", ws);
+  ASSERT_NE(cap, nullptr) << warning_list(a);
+  EXPECT_EQ(cap->count, 1u);
+  wa.send(true, echo);
+  wc.send(true, echo);
+  EXPECT_EQ(mid_stream_starts(), 0u) << "A and C were kept: " << warning_list(a);
+  wb.send(true, echo);
+  EXPECT_EQ(mid_stream_starts(), 1u) << "B was dropped: " << warning_list(a);
+  a.finish();
+}
+
 // The same flood under the default cap, to see what one tracked connection costs.
 TEST(AnalyzerHostile, ConnectionCostUnderTheDefaultCap) {
   const uint64_t conns = sized(50'000);
