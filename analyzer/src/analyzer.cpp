@@ -220,20 +220,15 @@ void Analyzer::on_pdu(Conn& c, bool to_server, const gearproto::Message& m) {
     warnings_.count("malformed_pdu", m.raw.size(), "PDUs of unknown type or with a magic their type may not carry", frame_);
     return;
   }
-  // The engine reads no numeric argument, so numbers are not parsed here.
-  Arguments& a = args_;
-  split_arguments(*m.header.info, m.data, ArgChecks::Structure, a);
-  if (a.defects & (kMissingArguments | kEmptyRequired))
-    warnings_.count("malformed_arguments", 0, "PDUs whose arguments do not fit their type", frame_);
   PduEvent e;
-  e.args = &a;
   e.slot = c.slot;
   e.to_server = to_server;
   e.frame = frame_;
   e.t = now_;
   e.header = m.header;
   e.data = m.data;
-  handoff_.pdu(e);
+  if (handoff_.pdu(e) & (kMissingArguments | kEmptyRequired))
+    warnings_.count("malformed_arguments", 0, "PDUs whose arguments do not fit their type", frame_);
 }
 
 void Analyzer::on_admin(Conn& c, bool to_server, const gearproto::Message& m) {

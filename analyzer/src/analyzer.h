@@ -121,7 +121,6 @@ class Analyzer final : ConnectionEvents {
   int64_t now_ = 0;
   int64_t prev_ts_ns_ = 0;  // the time of the frame read last (note_time)
   TcpSegment seg_;  // scratch for on_frame
-  gearproto::Arguments args_;  // scratch for on_pdu
   bool clocked_ = false;       // set_clock was given a clock
   mutable JobStage stage_;
   mutable Handoff handoff_;  // after stage_: it stops before the stage goes

@@ -6,6 +6,8 @@
 #include <new>
 #include <type_traits>
 
+#include "gearproto/argument_split.h"
+
 namespace gan {
 
 namespace {
@@ -59,7 +61,7 @@ static_assert(gearproto::kUnusualNumber < 256, "PduRec keeps the defects in a by
 // kMaxCopied). Its kind is the layout's, it is present when among the first `present`. What the
 // stage reads of defects is their union (Arguments::defects): an argument's own defects are not
 // handed over, and the stage sees them as none.
-uint32_t pack_arg(const gearproto::ArgView& a) { return a.offset | uint32_t(a.value.size()) << 16; }
+uint32_t pack_arg(size_t offset, size_t size) { return uint32_t(offset) | uint32_t(size) << 16; }
 
 // Data beyond this is not copied into a batch (see handoff.h).
 constexpr size_t kMaxCopied = 65535;
@@ -179,17 +181,25 @@ void Handoff::open(const OpenEvent& e) {
   std::memcpy(reserve(r.h.size), &r, sizeof r);
 }
 
-void Handoff::pdu(const PduEvent& e) {
-  if (!threaded()) return stage_.pdu(e);
-  const gearproto::Arguments& args = *e.args;
+uint32_t Handoff::pdu_direct(const PduEvent& e) {
+  gearproto::split_arguments(*e.header.info, e.data, gearproto::ArgChecks::Structure, args_);
+  PduEvent d = e;
+  d.args = &args_;
+  stage_.pdu(d);
+  return args_.defects;
+}
+
+uint32_t Handoff::pdu(const PduEvent& e) {
+  if (!threaded()) return pdu_direct(e);
   // The record rebuilds the header from its type (info: packet_info(type), as parse_header sets it)
   // and its length from the data's. Data too large to copy is handed over in place.
   if (e.data.size() > kMaxCopied || e.header.length != e.data.size() || !e.header.info ||
       e.header.type > gearproto::kMaxKnownType) {
     settle();
-    return stage_.pdu(e);
+    return pdu_direct(e);
   }
-  const size_t n = e.header.info->argc;  // == args.count: the stage takes the count from the type
+  const gearproto::PacketInfo& info = *e.header.info;
+  const size_t n = info.argc;  // the stage takes the count from the type
   const size_t size = round8(sizeof(PduRec) + n * 4 + e.data.size());
   uint8_t* p = reserve(size);
   // Fields stored straight into the batch: a record built on the stack and copied was written
@@ -198,19 +208,21 @@ void Handoff::pdu(const PduEvent& e) {
   r->size = uint32_t(size);
   r->kind = Kind::Pdu;
   r->flags = uint8_t((e.to_server ? kToServer : 0) | (e.header.magic == gearproto::Magic::Res ? kResponse : 0));
-  r->present = args.present;
-  r->defects = uint8_t(args.defects);
   r->slot = e.slot;
   r->type = uint8_t(e.header.type);
   r->length = uint16_t(e.data.size());
   r->frame = e.frame;
   r->t = e.t;
-  p += sizeof *r;
-  for (size_t i = 0; i < n; ++i, p += 4) {
-    const uint32_t packed = pack_arg(args.args[i]);
-    std::memcpy(p, &packed, 4);
-  }
-  std::memcpy(p, e.data.data(), e.data.size());
+  uint8_t* packed = p + sizeof *r;
+  const gearproto::SplitSummary s = gearproto::split_each(
+      info, e.data, gearproto::ArgChecks::Structure, [packed](uint8_t i, size_t offset, size_t bytes, uint32_t) {
+        const uint32_t v = pack_arg(offset, bytes);
+        std::memcpy(packed + i * 4, &v, 4);
+      });
+  r->present = s.present;
+  r->defects = uint8_t(s.defects);
+  std::memcpy(packed + n * 4, e.data.data(), e.data.size());
+  return s.defects;
 }
 
 void Handoff::line(const LineEvent& e) {

@@ -35,7 +35,10 @@ class Handoff {
   bool threaded() const { return thread_.joinable(); }
 
   void open(const OpenEvent& e);
-  void pdu(const PduEvent& e);
+  // Splits the PDU's arguments (ArgChecks::Structure: the engine reads no numeric argument),
+  // straight into the record when threaded, and returns their defects (Arguments::defects).
+  // `e.args` is not read.
+  uint32_t pdu(const PduEvent& e);
   void line(const LineEvent& e);
   void lost(Slot s, uint64_t frame);
   void close(Slot s, int64_t t);
@@ -60,7 +63,10 @@ class Handoff {
   void run();                  // the stage thread
   void replay(const Batch& b);
 
+  uint32_t pdu_direct(const PduEvent& e);
+
   JobStage& stage_;
+  gearproto::Arguments args_;  // the direct way's
   std::thread thread_;
   // What the reader writes per record and what the stage thread reads per batch sit on
   // different cache lines: a line written by one core and read by the other moves between them

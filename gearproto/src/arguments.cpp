@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "gearproto/argument_split.h"
+
 namespace gearproto {
 
 const char* arg_defect_name(ArgDefect d) {
@@ -153,42 +155,6 @@ uint32_t check_number(Arg kind, Bytes text) {
   }
 }
 
-static inline uint32_t check_argument(const ArgView& a, ArgChecks checks) {
-  uint32_t d = 0;
-  if (a.kind == Arg::Handle) {
-    if (a.value.size() > kMaxHandleLength) d |= kHandleTooLong;
-    if (a.value.empty()) d |= kEmptyRequired;
-  } else if (a.kind == Arg::Function && a.value.empty()) {
-    d |= kEmptyRequired;
-  } else if (checks == ArgChecks::All && arg_is_number(a.kind)) {
-    d |= check_number(a.kind, a.value);
-  }
-  return d;
-}
-
-namespace {
-
-// The first NUL in [p, p + n), or nullptr. The arguments before the last are short (function
-// names, handles, unique IDs): eight bytes at a time beats a call to memchr for those.
-const char* find_nul(const char* p, size_t n) {
-  const char* const end = p + n;
-  for (int words = 0; end - p >= 8; ++words) {
-    if (words == 8) return static_cast<const char*>(std::memchr(p, '\0', size_t(end - p)));  // a long one
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    // The lowest byte that is zero sets its top bit here (bits above it may be set falsely).
-    const uint64_t zero = (w - 0x0101010101010101ull) & ~w & 0x8080808080808080ull;
-    if (zero) return p + (__builtin_ctzll(zero) >> 3);
-    p += 8;
-  }
-  for (; p < end; ++p)
-    if (*p == '\0') return p;
-  return nullptr;
-}
-static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "find_nul reads the first byte as the lowest");
-
-}  // namespace
-
 Arguments split_arguments(const PacketInfo& info, Bytes data, ArgChecks checks) {
   Arguments out;
   split_arguments(info, data, checks, out);
@@ -199,58 +165,13 @@ void split_arguments(const PacketInfo& info, Bytes data, ArgChecks checks, Argum
   for (uint8_t k = info.argc; k < out.count; ++k) out.args[k] = ArgView{};  // the earlier PDU's
   out.info = &info;
   out.count = info.argc;
-  out.present = 0;
-  out.defects = 0;
-  if (info.argc == 0) {
-    if (!data.empty()) out.defects |= kUnexpectedData;
-    return;
-  }
-  size_t pos = 0;
-  uint8_t i = 0;
-  for (;; ++i) {
-    ArgView& a = out.args[i];
-    a.kind = info.args[i];
-    a.offset = static_cast<uint32_t>(pos);
-    a.present = true;
-    a.defects = 0;
-    if (i + 1 == info.argc) {
-      a.value = data.substr(pos);  // the last argument runs to the end and may hold NULs
-      break;
-    }
-    const char* nul = pos < data.size() ? find_nul(data.data() + pos, data.size() - pos) : nullptr;
-    if (!nul) {
-      a.value = data.substr(pos);
-      if (i + 2 == info.argc) {
-        // Only the separator before the last argument is missing: that argument is empty.
-        a.defects |= check_argument(a, checks);
-        out.defects |= a.defects;
-        ++i;
-        ArgView& last = out.args[i];
-        last.kind = info.args[i];
-        last.value = data.substr(data.size());  // empty, at the end: a present value views the data
-        last.offset = static_cast<uint32_t>(data.size());
-        last.value = data.substr(data.size());  // empty, at the end of the data (not a null view)
-        last.present = true;
-        last.defects = kMissingLastSeparator;
-        out.defects |= kMissingLastSeparator;
-        break;
-      }
-      out.defects |= kMissingArguments;
-      break;
-    }
-    const size_t end = static_cast<size_t>(nul - data.data());
-    a.value = data.substr(pos, end - pos);
-    pos = end + 1;
-    a.defects |= check_argument(a, checks);
-    out.defects |= a.defects;
-  }
-  // out.args[i] is the last present argument (the loop above checked those before it).
-  ArgView& a = out.args[i];
-  a.defects |= check_argument(a, checks);
-  out.defects |= a.defects;
-  out.present = uint8_t(i + 1);
+  const SplitSummary s = split_each(info, data, checks, [&](uint8_t i, size_t offset, size_t size, uint32_t defects) {
+    out.args[i] = ArgView{info.args[i], data.substr(offset, size), uint32_t(offset), true, defects};
+  });
+  out.present = s.present;
+  out.defects = s.defects;
   // Absent arguments (the data ended inside an earlier one) keep only their kind.
-  for (uint8_t k = uint8_t(i + 1); k < info.argc; ++k) out.args[k] = ArgView{info.args[k], Bytes(), 0, false, 0};
+  for (uint8_t k = s.present; k < info.argc; ++k) out.args[k] = ArgView{info.args[k], Bytes(), 0, false, 0};
 }
 
 }  // namespace gearproto
