@@ -219,6 +219,7 @@ uint32_t Handoff::pdu(const PduEvent& e) {
         const uint32_t v = pack_arg(offset, bytes);
         std::memcpy(packed + i * 4, &v, 4);
       });
+  for (size_t i = s.present; i < n; ++i) std::memset(packed + i * 4, 0, 4);  // absent: offset and size 0
   r->present = s.present;
   r->defects = uint8_t(s.defects);
   std::memcpy(packed + n * 4, e.data.data(), e.data.size());
@@ -292,7 +293,6 @@ void Handoff::replay(const Batch& b) {
   gearproto::Arguments args;
   PduEvent pe;
   pe.args = &args;
-  size_t last_count = 0;  // arguments of the previous PDU (those beyond this one's are reset)
   const size_t used = b.used;
   for (size_t off = 0; off < used;) {
     const uint8_t* p = b.bytes.get() + off;
@@ -334,6 +334,9 @@ void Handoff::replay(const Batch& b) {
         args.count = uint8_t(n);
         args.present = r.present;
         args.defects = r.defects;
+        // The stage reads arguments through Arguments::get and find, which look at the first
+        // `count` only: those beyond are left as an earlier PDU had them. Per-argument defects
+        // stay 0 (never written here).
         for (size_t i = 0; i < n; ++i) {
           uint32_t v;
           std::memcpy(&v, packed + i * 4, 4);
@@ -342,10 +345,7 @@ void Handoff::replay(const Batch& b) {
           a.offset = v & 0xffff;
           a.present = i < r.present;
           a.value = a.present ? gearproto::Bytes(data + a.offset, v >> 16) : gearproto::Bytes();
-          a.defects = 0;
         }
-        for (size_t i = n; i < last_count; ++i) args.args[i] = gearproto::ArgView{};
-        last_count = n;
         stage_.pdu(pe);
         break;
       }
