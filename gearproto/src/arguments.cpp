@@ -166,7 +166,7 @@ void split_arguments(const PacketInfo& info, Bytes data, ArgChecks checks, Argum
   out.info = &info;
   out.count = info.argc;
   const SplitSummary s = split_each(info, data, checks, [&](uint8_t i, size_t offset, size_t size, uint32_t defects) {
-    out.args[i] = ArgView{info.args[i], data.substr(offset, size), uint32_t(offset), true, defects};
+    out.args[i] = ArgView{info.args[i], slice(data, offset, size), uint32_t(offset), true, defects};
   });
   out.present = s.present;
   out.defects = s.defects;

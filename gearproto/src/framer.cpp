@@ -63,7 +63,7 @@ Frame frame_binary(Bytes buf, const Limits& limits) {
     f.status = Frame::NeedMore;  // size stays 0: not known until the header is whole
     return f;
   }
-  f.error = parse_header(buf.substr(0, kHeaderSize), limits, f.header);
+  f.error = parse_header(slice(buf, 0, kHeaderSize), limits, f.header);
   if (f.error == FrameError::BadMagic || f.error == FrameError::Oversize) {
     f.status = Frame::Invalid;
     return f;

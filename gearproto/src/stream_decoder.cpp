@@ -51,7 +51,7 @@ size_t StreamDecoder::process(Bytes view, MessageSink& sink) {
   // sink that fed another decoder from on_message would not disturb this one either.
   static thread_local Message m;
   while (pos < view.size()) {
-    Bytes rest = view.substr(pos);
+    Bytes rest = slice_from(view, pos);
     const uint64_t at = base_ + pos;
     if (mode_ == Mode::SkipLine) {
       const void* nl = std::memchr(rest.data(), '\n', rest.size());
@@ -102,10 +102,10 @@ size_t StreamDecoder::process(Bytes view, MessageSink& sink) {
     flush_skip(sink);
     m.kind = f.kind;
     m.offset = at;
-    m.raw = rest.substr(0, f.size);
+    m.raw = slice(rest, 0, f.size);
     if (f.kind == MessageKind::Binary) {
       m.header = f.header;
-      m.data = m.raw.substr(kHeaderSize);
+      m.data = slice_from(m.raw, kHeaderSize);
       m.error = f.error;
       m.line = Bytes();
       m.crlf = false;

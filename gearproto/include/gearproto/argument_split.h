@@ -67,7 +67,7 @@ inline SplitSummary split_each(const PacketInfo& info, Bytes data, ArgChecks che
   for (uint8_t i = 0;; ++i) {
     const Arg kind = info.args[i];
     if (i + 1 == info.argc) {
-      const uint32_t d = check_argument(kind, data.substr(pos), checks);
+      const uint32_t d = check_argument(kind, slice_from(data, pos), checks);
       arg(i, pos, n - pos, d);
       s.defects |= d;
       s.present = uint8_t(i + 1);
@@ -75,12 +75,12 @@ inline SplitSummary split_each(const PacketInfo& info, Bytes data, ArgChecks che
     }
     const char* nul = pos < n ? split_detail::find_nul(data.data() + pos, n - pos) : nullptr;
     if (!nul) {
-      const uint32_t d = check_argument(kind, data.substr(pos), checks);
+      const uint32_t d = check_argument(kind, slice_from(data, pos), checks);
       arg(i, pos, n - pos, d);
       s.defects |= d;
       if (i + 2 == info.argc) {
         // Only the separator before the last argument is missing: that argument is empty.
-        const uint32_t last = kMissingLastSeparator | check_argument(info.args[i + 1], data.substr(n), checks);
+        const uint32_t last = kMissingLastSeparator | check_argument(info.args[i + 1], slice_from(data, n), checks);
         arg(uint8_t(i + 1), n, 0, last);
         s.defects |= last;
         s.present = uint8_t(i + 2);
@@ -91,7 +91,7 @@ inline SplitSummary split_each(const PacketInfo& info, Bytes data, ArgChecks che
       return s;
     }
     const size_t end = size_t(nul - data.data());
-    const uint32_t d = check_argument(kind, data.substr(pos, end - pos), checks);
+    const uint32_t d = check_argument(kind, slice(data, pos, end - pos), checks);
     arg(i, pos, end - pos, d);
     s.defects |= d;
     pos = end + 1;
