@@ -70,6 +70,7 @@ class Walk {
       type = be16(d + off);
     }
     off += 2;
+    if (type == kIpv4) return ipv4(d + off, avail - off);  // what ethertype() does, a call sooner
     return ethertype(type, d + off, avail - off, nullptr);
   }
 
