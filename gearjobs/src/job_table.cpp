@@ -6,6 +6,7 @@
 #include "conn_state.h"
 #include "gearjobs/engine.h"
 #include "gearjobs/hash.h"
+#include "string_copy.h"
 
 namespace gearjobs {
 
@@ -82,7 +83,7 @@ Job* Engine::new_job(uint32_t srv, gearproto::Bytes handle, uint64_t frame) {
   }
   j->id = next_job_id_++;
   j->server = srv;
-  j->handle.assign(handle.data(), handle.size());
+  copy_bytes(j->handle, handle);
   handles_.insert(j);
   j->older = newest_;
   j->newer = nullptr;

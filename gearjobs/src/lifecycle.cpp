@@ -7,6 +7,7 @@
 #include "conn_state.h"
 #include "gearjobs/engine.h"
 #include "rules.h"
+#include "string_copy.h"
 
 namespace gearjobs {
 
@@ -114,7 +115,7 @@ void EngineRules::set_function(Job* j, Bytes name, uint64_t frame) {
 
 void EngineRules::set_unique(Job* j, Bytes unique) {
   eng.unindex_unique(j);
-  j->unique.assign(unique.data(), unique.size());
+  copy_bytes(j->unique, unique);
   eng.index_unique(j);
 }
 
@@ -183,7 +184,7 @@ void EngineRules::on_submit(Engine::ConnState& c, const PduIn& p, Effect& e) {
   PendingSubmit& s = c.submits.push_back();
   s.function = eng.functions_.intern(arg(a, Arg::Function));
   const Bytes u = arg(a, Arg::Unique);
-  s.unique.assign(u.data(), u.size());
+  copy_bytes(s.unique, u);
   s.priority = p.header->info->priority;
   s.background = p.header->info->background;
   s.payload_bytes = arg(a, Arg::Payload).size();
