@@ -97,7 +97,7 @@ Conn* ConnectionTable::lookup(const TcpSegment& s, bool create) {
     return c;
   }
   if (!create) return nullptr;
-  if (opt_.max_connections && open_ >= opt_.max_connections) {
+  if (opt_.max_connections && conns_.size() >= opt_.max_connections) {
     warnings_.count("connections_cap", 0, "connections dropped, least recently active first, because --max-connections were tracked (their open jobs lose their worker or client)", frame_);
     drop(least_recently_used());
     find(s.src, s.dst, &k);  // slots may have moved on erase
@@ -109,11 +109,10 @@ Conn* ConnectionTable::lookup(const TcpSegment& s, bool create) {
   c->y = s.dst;
   c->last_use = ++use_clock_;
   conns_.put(k, c);
-  ++open_;
   recent_[recent_slot(s.src, s.dst)] = c;
   // Entries of connections dropped since (closed and expired, reused ports) are cleared out once
   // they are as many as the live ones, so the heap stays within twice the table.
-  if (by_use_.size() >= 2 * open_ + 64) {
+  if (by_use_.size() >= 2 * conns_.size() + 64) {
     by_use_.clear();
     conns_.for_each([this](const Conn* o) { by_use_.push_back({o->last_use, o->id, o->key}); });
     std::make_heap(by_use_.begin(), by_use_.end(), later_use);
@@ -146,7 +145,6 @@ void ConnectionTable::drop(Conn* c) {
   if (!c->closed) close(*c);
   Conn*& recent = recent_[recent_slot(c->x, c->y)];
   if (recent == c) recent = nullptr;
-  --open_;
   conns_.erase(c->key);
   if (c->kind == Conn::Gearman) events_.on_forgotten(*c);
   delete c;

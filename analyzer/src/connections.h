@@ -107,7 +107,6 @@ class ConnectionTable final {
   static bool later_use(const UseMark& a, const UseMark& b) { return a.stamp > b.stamp; }  // min-heap order
   std::vector<UseMark> by_use_;
   uint64_t use_clock_ = 0;
-  size_t open_ = 0;
   struct Closed { int64_t ns; uint64_t id; uint64_t key; };
   std::deque<Closed> closed_;
   uint64_t next_id_ = 1;

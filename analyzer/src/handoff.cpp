@@ -193,8 +193,7 @@ uint32_t Handoff::pdu(const PduEvent& e) {
   if (!threaded()) return pdu_direct(e);
   // The record rebuilds the header from its type (info: packet_info(type), as parse_header sets it)
   // and its length from the data's. Data too large to copy is handed over in place.
-  if (e.data.size() > kMaxCopied || e.header.length != e.data.size() || !e.header.info ||
-      e.header.type > gearproto::kMaxKnownType) {
+  if (e.data.size() > kMaxCopied || e.header.length != e.data.size() || e.header.type > gearproto::kMaxKnownType) {
     settle();
     return pdu_direct(e);
   }

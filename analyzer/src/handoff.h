@@ -37,7 +37,7 @@ class Handoff {
   void open(const OpenEvent& e);
   // Splits the PDU's arguments (ArgChecks::Structure: the engine reads no numeric argument),
   // straight into the record when threaded, and returns their defects (Arguments::defects).
-  // `e.args` is not read.
+  // `e.args` is not read; `e.header.info` is not null (unknown types never reach the stage).
   uint32_t pdu(const PduEvent& e);
   void line(const LineEvent& e);
   void lost(Slot s, uint64_t frame);
