@@ -132,11 +132,6 @@ bool walk_pcap(Mapped& m, MappedRead& r, bool nano) {
   }
 }
 
-// pcapng: one section, whose interfaces all have the first one's link type and snapshot length
-// and a time resolution of microseconds or nanoseconds without offset; enhanced packet blocks;
-// other blocks (name resolution, statistics, custom...) skipped, as libpcap does. Anything else
-// (a second section, simple or obsolete packet blocks, other resolutions, a block that does not
-// add up) stops it, as walk_pcap stops, and libpcap reads on.
 // An enhanced packet block's time in ns, as libpcap gives it: seconds and the fraction in the
 // requested unit (ns), as tv_sec and tv_usec. The unit a constant: its divisions are
 // multiplications (a 64-bit division takes tens of cycles, twice per frame).
@@ -145,6 +140,11 @@ int64_t pcapng_ns(uint64_t t) {
   return int64_t(t / PerSecond) * 1000000000 + int64_t(int((t % PerSecond) * (1000000000 / PerSecond)));
 }
 
+// pcapng: one section, whose interfaces all have the first one's link type and snapshot length
+// and a time resolution of microseconds or nanoseconds without offset; enhanced packet blocks;
+// other blocks (name resolution, statistics, custom...) skipped, as libpcap does. Anything else
+// (a second section, simple or obsolete packet blocks, other resolutions, a block that does not
+// add up) stops it, as walk_pcap stops, and libpcap reads on.
 bool walk_pcapng(Mapped& m, MappedRead& r) {
   const uint8_t* b = m.bytes();
   const size_t size = m.size();
