@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "gearjobs/hash.h"
+#include "gearproto/bytes.h"
 
 namespace gearjobs {
 
@@ -34,13 +35,40 @@ bool split_number(gearproto::Bytes handle, size_t* prefix_len, uint64_t* n) {
   return true;
 }
 
+// read_number(handle.substr(p), n) for 1 to 8 digits in a handle of at least 8 bytes (a server's
+// handles, e.g. "H:host:123456"): the handle's last 8 bytes as one word, every digit checked and
+// the number made at once (a byte at a time was the largest cost of a lookup).
+bool read_short_number(gearproto::Bytes handle, size_t p, uint64_t* n) {
+  static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the first digit is the lowest byte read");
+  const size_t digits = handle.size() - p;  // 1 to 8
+  uint64_t w;
+  std::memcpy(&w, handle.data() + handle.size() - 8, 8);
+  const unsigned skip = unsigned(8 - digits) * 8;  // prefix bytes below the digits
+  const uint64_t mask = ~uint64_t(0) << skip;
+  // Each digit byte is 0x30..0x39: its high nibble is 3 and adding 6 leaves it 3. The 6 is added
+  // to the digit bytes only (a prefix byte's carry would reach the first digit), and no carry
+  // leaves a digit byte once the first test holds.
+  if (((w & 0xF0F0F0F0F0F0F0F0ull) ^ 0x3030303030303030ull) & mask) return false;
+  if ((((w + (0x0606060606060606ull & mask)) & 0xF0F0F0F0F0F0F0F0ull) ^ 0x3030303030303030ull) & mask) return false;
+  if (digits > 1 && uint8_t(w >> skip) == '0') return false;  // a leading zero
+  // Digit values, the first in the lowest byte of the k used; the bytes below them read as
+  // leading zeros. Then pairs, quads and all eight combined by multiplication.
+  uint64_t v = (w & 0x0F0F0F0F0F0F0F0Full) & mask;
+  v = (v * 10 + (v >> 8)) & 0x00FF00FF00FF00FFull;
+  v = (v * 100 + (v >> 16)) & 0x0000FFFF0000FFFFull;
+  v = (v * 10000 + (v >> 32)) & 0xFFFFFFFFull;
+  *n = v;
+  return true;
+}
+
 // Whether split_number(handle) gives `prefix` and a number, without its backward scan (the
 // lookup of every PDU with a handle): a window's prefix came from split_number, so it does not
 // end in a digit, and the number starts right after it.
 bool numbered_as(gearproto::Bytes handle, const std::string& prefix, uint64_t* n) {
   const size_t p = prefix.size();
-  return handle.size() > p && read_number(handle.substr(p), n) &&
-         std::memcmp(handle.data(), prefix.data(), p) == 0;
+  if (handle.size() <= p || !gearproto::same_bytes(gearproto::Bytes(handle.data(), p), prefix)) return false;
+  if (handle.size() >= 8 && handle.size() - p <= 8) return read_short_number(handle, p, n);
+  return read_number(handle.substr(p), n);
 }
 
 }  // namespace
@@ -63,7 +91,7 @@ Job* HandleIndex::find_hashed(uint32_t server, gearproto::Bytes handle) const {
   for (uint64_t k = server_key(server, handle.data(), handle.size(), kHandleSalt);; ++k) {
     Job* j = hashed_.find(k);
     if (!j) return nullptr;
-    if (j->server == server && j->handle == handle) return j;
+    if (j->server == server && gearproto::same_bytes(j->handle, handle)) return j;
   }
 }
 

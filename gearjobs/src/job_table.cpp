@@ -31,7 +31,7 @@ Job* Engine::find_by_unique(uint32_t server, gearproto::Bytes unique) {
   for (uint64_t k = unique_key(server, unique);; ++k) {
     Job* j = unique_index_.find(k);
     if (!j) return nullptr;
-    if (j->server == server && j->unique == unique) return j;
+    if (j->server == server && gearproto::same_bytes(j->unique, unique)) return j;
   }
 }
 
@@ -41,7 +41,7 @@ void Engine::index_unique(Job* j) {
   if (!unique_indexed_ || j->unique.empty()) return;
   for (uint64_t k = unique_key(j->server, j->unique);; ++k) {
     Job* o = unique_index_.find(k);
-    if (!o || (o->server == j->server && o->unique == j->unique)) {
+    if (!o || (o->server == j->server && gearproto::same_bytes(o->unique, j->unique))) {
       j->unique_next = o;
       unique_index_.put(k, j);
       return;

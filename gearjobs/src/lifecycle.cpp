@@ -213,7 +213,7 @@ void EngineRules::on_created(Engine::ConnState& c, const PduIn& p, Effect& e) {
     e.event = Event::JoinedCreated;
     e.job_created_here = true;
   } else if (j && ((j->t_worker_done == kNoTime && !j->ended_by_server) ||
-                   (s && !s->unique.empty() && s->unique == j->unique && s->function == j->function))) {
+                   (s && !s->unique.empty() && same_bytes(s->unique, j->unique) && s->function == j->function))) {
     // Coalesced: another submit with the same unique ID got the job in progress. (A job that has
     // ended takes it only with the same unique ID: its JOB_CREATED was on the wire late.)
     ++j->submits;
@@ -298,7 +298,7 @@ void EngineRules::on_assign(Engine::ConnState& c, const PduIn& p, Effect& e) {
   e.job = j;
   set_function(j, arg(a, Arg::Function), p.frame);
   const Bytes u = arg(a, Arg::Unique);
-  if (!u.empty() && j->unique != u) set_unique(j, u);
+  if (!u.empty() && !same_bytes(j->unique, u)) set_unique(j, u);
   if (!j->payload_bytes) j->payload_bytes = arg(a, Arg::Payload).size();
   const bool first = j->t_assign_first == kNoTime;
   const uint64_t previous_worker = j->worker_conn;

@@ -118,6 +118,38 @@ TEST(HandleIndex, AnEmptyWindowTakesANewPrefix) {
   EXPECT_EQ(ix.find(0, "H:old:1"), nullptr);
 }
 
+// A lookup reads the number of an 8-byte-or-longer handle a word at a time: every byte that is not
+// a digit, or a leading zero, makes another handle than the one inserted, whatever the prefix's
+// last byte (one of 0xfa and above would carry into the first digit if added to).
+TEST(HandleIndex, ALookupReadsTheNumberAsTheInsertDid) {
+  const std::string prefixes[] = {"H:gearcap:", "H:\xff\xfa", "\xfe:", "H:host-with-a-long-name:"};
+  const char* numbers[] = {"7", "10", "905", "4096", "123456", "9999999", "12345678", "123456789"};
+  for (const std::string& prefix : prefixes) {
+    HandleIndex ix;
+    Jobs jobs;
+    std::map<std::string, Job*> made;
+    for (const char* n : numbers) {
+      Job* j = jobs.make(0, prefix + n);
+      ix.insert(j);
+      EXPECT_TRUE(j->windowed) << j->handle;
+      made[j->handle] = j;
+    }
+    for (const auto& [handle, j] : made) {
+      ASSERT_EQ(ix.find(0, handle), j) << handle;
+      for (size_t at = prefix.size(); at < handle.size(); ++at) {
+        for (int c = 0; c < 256; ++c) {
+          std::string other = handle;
+          other[at] = char(c);
+          const auto it = made.find(other);
+          ASSERT_EQ(ix.find(0, other), it == made.end() ? nullptr : it->second) << other << " at " << at;
+        }
+      }
+      EXPECT_EQ(ix.find(0, prefix + "0" + handle.substr(prefix.size())), nullptr) << handle;
+      EXPECT_EQ(ix.find(0, handle.substr(0, handle.size() - 1)), made.count(handle.substr(0, handle.size() - 1)) ? made[handle.substr(0, handle.size() - 1)] : nullptr) << handle;
+    }
+  }
+}
+
 // Random inserts and erases over a few servers, prefixes and number ranges, against a map.
 TEST(HandleIndex, AgreesWithAMapUnderRandomUse) {
   HandleIndex ix;

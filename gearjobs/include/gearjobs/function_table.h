@@ -9,6 +9,7 @@
 
 #include "gearjobs/hash.h"
 #include "gearjobs/job.h"
+#include "gearproto/bytes.h"
 
 namespace gearjobs {
 
@@ -18,7 +19,7 @@ class FunctionTable {
     uint64_t h = hash(name);
     // Submits name a few functions over and over: a small cache in front of the map.
     Cached& c = cache_[h & (kCache - 1)];
-    if (c.hash == h && c.id < names_.size() && names_[c.id] == name) return c.id;
+    if (c.hash == h && c.id < names_.size() && gearproto::same_bytes(names_[c.id], name)) return c.id;
     const FunctionId id = lookup(name, h);
     c = Cached{h, id};
     return id;

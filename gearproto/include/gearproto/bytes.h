@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace gearproto {
@@ -14,6 +15,32 @@ inline Bytes as_bytes(const uint8_t* p, size_t n) { return Bytes(reinterpret_cas
 // check (and the exception it may throw) keeps it from being inlined on the per-PDU paths.
 inline Bytes slice(Bytes b, size_t pos, size_t n) { return Bytes(b.data() + pos, n); }
 inline Bytes slice_from(Bytes b, size_t pos) { return Bytes(b.data() + pos, b.size() - pos); }
+
+// a == b. Handles, unique IDs and function names are compared per PDU and are mostly at most 16
+// bytes: two overlapping word loads each side, inline, where std::string_view's == calls memcmp.
+[[gnu::always_inline]] inline bool same_bytes(Bytes a, Bytes b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* x = a.data();
+  const char* y = b.data();
+  if (n >= 8 && n <= 16) {
+    uint64_t x0, y0, x1, y1;
+    std::memcpy(&x0, x, 8);
+    std::memcpy(&y0, y, 8);
+    std::memcpy(&x1, x + n - 8, 8);
+    std::memcpy(&y1, y + n - 8, 8);
+    return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+  }
+  if (n >= 4 && n < 8) {
+    uint32_t x0, y0, x1, y1;
+    std::memcpy(&x0, x, 4);
+    std::memcpy(&y0, y, 4);
+    std::memcpy(&x1, x + n - 4, 4);
+    std::memcpy(&y1, y + n - 4, 4);
+    return ((x0 ^ y0) | (x1 ^ y1)) == 0;
+  }
+  return n == 0 || std::memcmp(x, y, n) == 0;
+}
 
 inline uint32_t read_be32(const char* p) {
   const auto* u = reinterpret_cast<const unsigned char*>(p);
