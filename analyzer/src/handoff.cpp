@@ -114,9 +114,26 @@ void wait_for(std::mutex& mu, std::condition_variable& cv, Ready ready) {
 
 }  // namespace
 
+// Per known type, an Arguments with what the type fixes already set (info, count, each argument's
+// kind): replay fills in only what a record holds.
+struct Handoff::ArgumentsByType {
+  gearproto::Arguments of[gearproto::kMaxKnownType + 1];
+  ArgumentsByType() {
+    for (uint32_t t = 0; t <= gearproto::kMaxKnownType; ++t) {
+      const gearproto::PacketInfo* info = info_of(t);
+      if (!info) continue;
+      gearproto::Arguments& a = of[t];
+      a.info = info;
+      a.count = info->argc;
+      for (size_t i = 0; i < info->argc; ++i) a.args[i].kind = info->args[i];
+    }
+  }
+};
+
 Handoff::Handoff(JobStage& stage, unsigned threads) : stage_(stage) {
   if (threads < 2) return;
   for (Batch& b : ring_) b.bytes.reset(new uint8_t[kBatchBytes]);
+  by_type_ = std::make_unique<ArgumentsByType>();
   current_ = &ring_[0];
   thread_ = std::thread([this] { run(); });
 }
@@ -289,9 +306,8 @@ void Handoff::run() {
 }
 
 void Handoff::replay(const Batch& b) {
-  gearproto::Arguments args;
   PduEvent pe;
-  pe.args = &args;
+  gearproto::Arguments* const by_type = by_type_->of;
   const size_t used = b.used;
   for (size_t off = 0; off < used;) {
     const uint8_t* p = b.bytes.get() + off;
@@ -329,22 +345,19 @@ void Handoff::replay(const Batch& b) {
         pe.header.length = r.length;
         pe.header.info = info;
         pe.data = gearproto::Bytes(data, r.length);
-        args.info = info;
-        args.count = uint8_t(n);
+        gearproto::Arguments& args = by_type[r.type];
         args.present = r.present;
         args.defects = r.defects;
-        // The stage reads arguments through Arguments::get and find, which look at the first
-        // `count` only: those beyond are left as an earlier PDU had them. Per-argument defects
-        // stay 0 (never written here).
+        // Per-argument defects stay 0 (never written here).
         for (size_t i = 0; i < n; ++i) {
           uint32_t v;
           std::memcpy(&v, packed + i * 4, 4);
           gearproto::ArgView& a = args.args[i];
-          a.kind = info->args[i];
           a.offset = v & 0xffff;
           a.present = i < r.present;
-          a.value = a.present ? gearproto::Bytes(data + a.offset, v >> 16) : gearproto::Bytes();
+          a.value = gearproto::Bytes(data + a.offset, v >> 16);  // absent: offset and size 0
         }
+        pe.args = &args;
         stage_.pdu(pe);
         break;
       }

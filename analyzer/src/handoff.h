@@ -65,6 +65,9 @@ class Handoff {
 
   uint32_t pdu_direct(const PduEvent& e);
 
+  struct ArgumentsByType;
+  std::unique_ptr<ArgumentsByType> by_type_;  // the stage thread's (replay)
+
   JobStage& stage_;
   gearproto::Arguments args_;  // the direct way's
   std::thread thread_;

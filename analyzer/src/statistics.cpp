@@ -70,11 +70,7 @@ FunctionStats& Statistics::function(gearjobs::FunctionId id) {
 // ---------------------------------------------------------------------------------------------
 // Workers and clients
 
-int32_t Statistics::worker_of(Peer& p, int64_t now) {
-  if (p.worker >= 0 && workers_[p.worker].merged_into < 0) {
-    workers_[p.worker].last_ns = now;
-    return p.worker;
-  }
+int32_t Statistics::find_worker(Peer& p, int64_t now) {
   while (p.worker >= 0 && workers_[p.worker].merged_into >= 0) p.worker = workers_[p.worker].merged_into;
   if (p.worker < 0) {
     auto it = p.client_id.empty() ? worker_by_id_.end() : worker_by_id_.find(p.client_id);
@@ -134,8 +130,7 @@ void Statistics::merge_worker(int32_t from, int32_t into) {
   f.merged_into = into;
 }
 
-int32_t Statistics::client_of(Peer& p) {
-  if (p.client >= 0) return p.client;
+int32_t Statistics::find_client(Peer& p) {
   std::string name = p.client_id.empty() ? address_string(p.endpoint) : p.client_id;
   auto it = client_by_name_.find(name);
   if (it == client_by_name_.end()) {

@@ -172,8 +172,18 @@ class Statistics final : public gearjobs::JobSink {
 
  private:
   FunctionStats& function(gearjobs::FunctionId id);
-  int32_t worker_of(Peer& p, int64_t now);
-  int32_t client_of(Peer& p);
+  // The peer's worker (made on first use, followed through merges), seen at `now`. Inline for the
+  // known, unmerged worker: it is asked for at every packet a worker sends or is woken by.
+  int32_t worker_of(Peer& p, int64_t now) {
+    if (p.worker >= 0 && workers_[p.worker].merged_into < 0) {
+      workers_[p.worker].last_ns = now;
+      return p.worker;
+    }
+    return find_worker(p, now);
+  }
+  int32_t find_worker(Peer& p, int64_t now);
+  int32_t client_of(Peer& p) { return p.client >= 0 ? p.client : find_client(p); }
+  int32_t find_client(Peer& p);
   void name_worker(Peer& p, int64_t now);
   void merge_worker(int32_t from, int32_t into);
 

@@ -73,7 +73,21 @@ bool numbered_as(gearproto::Bytes handle, const std::string& prefix, uint64_t* n
 
 }  // namespace
 
+size_t HandleIndex::recent_slot(uint32_t server, gearproto::Bytes handle) {
+  uint64_t w;
+  std::memcpy(&w, handle.data() + handle.size() - 8, 8);
+  return size_t(((w ^ server) * 0x9E3779B97F4A7C15ull) >> (64 - kRecentBits));
+}
+
 Job* HandleIndex::find(uint32_t server, gearproto::Bytes handle) const {
+  if (handle.size() >= 8) {
+    Job* r = recent_[recent_slot(server, handle)];
+    if (r && r->server == server && gearproto::same_bytes(r->handle, handle)) return r;
+  }
+  return find_indexed(server, handle);
+}
+
+Job* HandleIndex::find_indexed(uint32_t server, gearproto::Bytes handle) const {
   uint64_t n;
   if (server < windows_.size()) {
     const Window& w = windows_[server];
@@ -96,6 +110,7 @@ Job* HandleIndex::find_hashed(uint32_t server, gearproto::Bytes handle) const {
 }
 
 void HandleIndex::insert(Job* j) {
+  if (j->handle.size() >= 8) recent_[recent_slot(j->server, j->handle)] = j;
   size_t prefix_len;
   uint64_t n;
   if (split_number(j->handle, &prefix_len, &n)) {
@@ -143,6 +158,10 @@ bool HandleIndex::grow(Window& w) {
 }
 
 void HandleIndex::erase(Job* j) {
+  if (j->handle.size() >= 8) {
+    Job*& r = recent_[recent_slot(j->server, j->handle)];
+    if (r == j) r = nullptr;
+  }
   if (j->windowed) {
     Window& w = windows_[j->server];
     Entry& e = w.slots[j->key & (w.slots.size() - 1)];
@@ -161,6 +180,7 @@ void HandleIndex::prefetch(const Job* j) const {
 }
 
 void HandleIndex::clear() {
+  for (Job*& r : recent_) r = nullptr;
   windows_.clear();
   window_slots_ = 0;
   hashed_.clear();

@@ -93,10 +93,7 @@ Job* Engine::new_job(uint32_t srv, gearproto::Bytes handle, uint64_t frame) {
   return j;
 }
 
-Engine::ServerState& Engine::server(uint32_t s) {
-  if (s >= servers_.size()) servers_.resize(s + 1);
-  return servers_[s];
-}
+void Engine::add_servers(uint32_t up_to) { servers_.resize(size_t(up_to) + 1); }
 
 void Engine::unlink_awaiting(Job* j) {
   if (!j->awaiting_created) return;

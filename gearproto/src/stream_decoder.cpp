@@ -35,8 +35,7 @@ void StreamDecoder::skip(uint64_t offset, uint64_t length, SkipReason reason, Fr
   skip_error_ = err;
 }
 
-void StreamDecoder::flush_skip(MessageSink& sink) {
-  if (!skip_length_) return;
+void StreamDecoder::say_skip(MessageSink& sink) {
   sink.on_skip(skip_offset_, skip_length_, skip_reason_, skip_error_);
   skip_length_ = 0;
   skip_error_ = FrameError::None;
@@ -82,6 +81,31 @@ size_t StreamDecoder::process(Bytes view, MessageSink& sink) {
       mode_ = Mode::Synced;
       continue;
     }
+    // A whole binary header: read straight into the message (frame_binary's way without its
+    // Frame: this is every PDU). Anything else, and an invalid header, goes the general way.
+    if (rest.size() >= kHeaderSize && rest[0] == '\0') {
+      const FrameError err = parse_header(slice(rest, 0, kHeaderSize), limits_, m.header);
+      if (err != FrameError::BadMagic && err != FrameError::Oversize) {
+        const size_t total = kHeaderSize + size_t(m.header.length);
+        if (rest.size() < total) {
+          need_ = total;
+          break;
+        }
+        flush_skip(sink);
+        m.kind = MessageKind::Binary;
+        m.offset = at;
+        m.raw = slice(rest, 0, total);
+        m.data = slice_from(m.raw, kHeaderSize);
+        m.error = err;
+        m.line = Bytes();
+        m.crlf = false;
+        last_was_text_ = false;
+        ++messages_;
+        sink.on_message(m);
+        pos += total;
+        continue;
+      }
+    }
     Frame f = frame_message(rest, limits_);
     if (f.status == Frame::NeedMore) {
       need_ = f.size;
@@ -99,25 +123,18 @@ size_t StreamDecoder::process(Bytes view, MessageSink& sink) {
       resync_reason_ = SkipReason::Garbage;
       continue;
     }
+    // Complete here is a text line: a binary message is complete only with its whole header,
+    // taken above.
     flush_skip(sink);
-    m.kind = f.kind;
+    m.kind = MessageKind::Text;
     m.offset = at;
     m.raw = slice(rest, 0, f.size);
-    if (f.kind == MessageKind::Binary) {
-      m.header = f.header;
-      m.data = slice_from(m.raw, kHeaderSize);
-      m.error = f.error;
-      m.line = Bytes();
-      m.crlf = false;
-      last_was_text_ = false;
-    } else {
-      m.header = Header();
-      m.data = Bytes();
-      m.error = FrameError::None;
-      m.line = f.line;
-      m.crlf = f.crlf;
-      last_was_text_ = true;
-    }
+    m.header = Header();
+    m.data = Bytes();
+    m.error = FrameError::None;
+    m.line = f.line;
+    m.crlf = f.crlf;
+    last_was_text_ = true;
     ++messages_;
     sink.on_message(m);
     pos += f.size;

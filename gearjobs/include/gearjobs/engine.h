@@ -163,7 +163,12 @@ class Engine {
   friend struct EngineRules;
 
   ConnState& conn(ConnRef c) { return *conns_[c.slot]; }
-  ServerState& server(uint32_t s);
+  // Inline: the rules ask for a job's server several times per PDU.
+  ServerState& server(uint32_t s) {
+    if (s >= servers_.size()) add_servers(s);
+    return servers_[s];
+  }
+  void add_servers(uint32_t up_to);
 
   // Job table (job_table.cpp)
   Job* new_job(uint32_t server, gearproto::Bytes handle, uint64_t frame);

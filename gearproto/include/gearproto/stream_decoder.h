@@ -74,7 +74,10 @@ class StreamDecoder {
 
   size_t process(Bytes view, MessageSink& sink);  // returns bytes consumed from view
   void skip(uint64_t offset, uint64_t length, SkipReason reason, FrameError err, MessageSink& sink);
-  void flush_skip(MessageSink& sink);
+  void flush_skip(MessageSink& sink) {  // inline: asked before every message, mostly with nothing to say
+    if (skip_length_) say_skip(sink);
+  }
+  void say_skip(MessageSink& sink);
 
   Limits limits_;
   Mode mode_;
