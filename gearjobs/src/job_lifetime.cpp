@@ -271,13 +271,7 @@ void Engine::reset() {
 // ---------------------------------------------------------------------------------------------
 // Gauges: what each function has open, by phase
 
-void Engine::regauge(Job* j) {
-  uint8_t phase = 0;
-  if (j->state == JobState::Open && j->t_worker_done == kNoTime && !j->ended_by_server)
-    phase = j->t_assign_first != kNoTime && j->worker_conn != 0 ? 2 : 1;
-  const FunctionId fn = phase ? j->function : kNoFunction;
-  if (fn == kNoFunction) phase = 0;
-  if (phase == j->gauge_phase && fn == j->gauge_function) return;
+void Engine::move_gauge(Job* j, uint8_t phase, FunctionId fn) {
   if (j->gauge_phase) {
     FunctionGauge& g = gauges_[j->gauge_function];
     (j->gauge_phase == 1 ? g.queued : g.running)--;

@@ -185,7 +185,17 @@ class Engine {
   void void_job(Job* j);
   void release_awaiting(uint32_t server);
   void pop_submit(ConnState& c);
-  void regauge(Job* j);
+  // The job's phase in its function's gauges, moved when it changed. Inline: it is asked after
+  // every change to a job, and mostly the phase is the same.
+  void regauge(Job* j) {
+    uint8_t phase = 0;
+    if (j->state == JobState::Open && j->t_worker_done == kNoTime && !j->ended_by_server)
+      phase = j->t_assign_first != kNoTime && j->worker_conn != 0 ? 2 : 1;
+    const FunctionId fn = phase ? j->function : kNoFunction;
+    if (fn == kNoFunction) phase = 0;
+    if (phase != j->gauge_phase || fn != j->gauge_function) move_gauge(j, phase, fn);
+  }
+  void move_gauge(Job* j, uint8_t phase, FunctionId fn);
 
   friend class EngineTestPeer;
   Options opt_;
