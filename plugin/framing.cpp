@@ -150,10 +150,10 @@ int dissect_pdu(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* data)
                  : dissect_text(tvb, pinfo, pdu_tree, ti, cd, pd, track, tr);
   if (pd->request_frame) {
     tr->request_frame = pd->request_frame;
-    tr->request_ts = pd->request_ts;
+    tr->request_ts = nstime_of(pd->request_t);
     tr->request_type = pd->request_type;
     nstime_t d;
-    nstime_delta(&d, &pinfo->abs_ts, &pd->request_ts);
+    nstime_delta(&d, &pinfo->abs_ts, &tr->request_ts);
     tr->response_ms = nstime_to_msec(&d);
   }
   tap_queue_packet(gearman_tap, pinfo, tr);

@@ -100,12 +100,26 @@ extern expert_field ei_missing_args, ei_unexpected_data, ei_handle_too_long, ei_
 // pass (and in the GUI) they show their final facts.
 using Job = gearjobs::Job;
 
+// The engine's time (ns since the epoch) as Wireshark's.
+inline nstime_t nstime_of(gearjobs::Time ns) {
+  nstime_t t;
+  t.secs = static_cast<time_t>(ns / 1000000000);
+  t.nsecs = static_cast<int>(ns % 1000000000);
+  return t;
+}
+
+// One per PDU of the file, kept for the file's life: 40 bytes, widest fields first (a capture of
+// millions of PDUs holds this many; the plugin's memory beyond the built-in is mostly these and
+// the jobs).
 struct PduData {
-  guint32 request_frame;   // for responses: the request this answers
-  nstime_t request_ts;
-  guint32 response_frame;  // for requests: filled when the response is seen
-  bool no_request;         // a response that nothing asked for
   const Job* job;
+  gint64 request_t;        // for responses: the request's capture time, ns (nstime_of)
+  guint32 request_frame;   // for responses: the request this answers
+  guint32 response_frame;  // for requests: filled when the response is seen
+  // For responses with request_frame: the request's packet type (0 for an admin reply, whose
+  // command is admin_command). Read by the SRT tap (srt.cpp).
+  guint8 request_type;
+  bool no_request;         // a response that nothing asked for
   // admin replies
   bool admin_matched, admin_first, admin_last;
   guint8 admin_command;
@@ -113,10 +127,9 @@ struct PduData {
   bool job_end_here;       // this PDU gave the job its outcome
   bool job_created_here;   // first JOB_CREATED of the job
   bool job_result_here;    // the result delivered to the job's client (its total time ends here)
-  // For responses with request_frame: the request's packet type (0 for an admin reply, whose
-  // command is admin_command). Read by the SRT tap (srt.cpp).
-  guint32 request_type;
 };
+static_assert(sizeof(PduData) <= 40, "PduData stays small: there is one per PDU");
+static_assert(gearproto::kMaxKnownType < 256, "PduData::request_type holds a packet type in a byte");
 
 struct StreamState;  // reassembly.cpp: both directions' reassembly
 

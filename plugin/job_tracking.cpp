@@ -28,13 +28,6 @@ gearjobs::Options plugin_engine_options() {
 
 gearjobs::Time ns_of(const nstime_t& t) { return gearjobs::Time(t.secs) * 1000000000 + t.nsecs; }
 
-nstime_t nstime_of(gearjobs::Time ns) {
-  nstime_t t;
-  t.secs = static_cast<time_t>(ns / 1000000000);
-  t.nsecs = static_cast<int>(ns % 1000000000);
-  return t;
-}
-
 guint32 server_number(const ConvData* cd) {
   char* key = wmem_strdup_printf(wmem_file_scope(), "%s|%u", address_to_str(wmem_file_scope(), &cd->server_addr),
                                  cd->server_port);
@@ -60,7 +53,7 @@ void link_request(PduData* pd, const gearjobs::Effect& e, packet_info* pinfo) {
   if (e.unanswered) pd->no_request = true;
   if (!e.answers) return;
   pd->request_frame = static_cast<guint32>(e.request.frame);
-  pd->request_ts = nstime_of(e.request.t);
+  pd->request_t = e.request.t;
   pd->request_type = e.request.admin ? 0 : e.request.type;
   PduData* req = reinterpret_cast<PduData*>(static_cast<uintptr_t>(e.request.tag));
   if (req && req->response_frame == 0) req->response_frame = pinfo->num;
@@ -150,8 +143,9 @@ void add_links(proto_tree* tree, packet_info* pinfo, tvbuff_t* tvb, const PduDat
   if (items && pd->request_frame) {
     proto_item* it = proto_tree_add_uint(tree, hf_request_in, tvb, 0, 0, pd->request_frame);
     proto_item_set_generated(it);
+    const nstime_t request_ts = nstime_of(pd->request_t);
     nstime_t d;
-    nstime_delta(&d, &pinfo->abs_ts, &pd->request_ts);
+    nstime_delta(&d, &pinfo->abs_ts, &request_ts);
     it = proto_tree_add_time(tree, hf_response_time, tvb, 0, 0, &d);
     proto_item_set_generated(it);
   }
