@@ -3,9 +3,10 @@
 "MEDIAN_SECONDS MEDIAN_PEAK_RSS_KIB" (peak RSS: the largest process of the run, as GNU time's %M).
 
 measure.py RUNS CMD_A... --vs CMD_B...: runs A and B alternately, RUNS times each, and prints
-"A_MEDIAN_S A_MEDIAN_KIB B_MEDIAN_S B_MEDIAN_KIB RATIO", RATIO being the median over the pairs
-of B's time / A's time (run next to each other, so a machine that gets busier or quieter during
-the measurement moves both alike).
+"A_MEDIAN_S A_MEDIAN_KIB B_MEDIAN_S B_MEDIAN_KIB RATIO RATIO_MIN RATIO_MAX", RATIO being the median
+over the pairs of B's time / A's time (run next to each other, so a machine that gets busier or
+quieter during the measurement moves both alike), RATIO_MIN and RATIO_MAX the smallest and largest
+pair: how far one pair may be from another on this machine right now.
 
 Exits non-zero if any run fails. No hyperfine or GNU time needed. Set RUNSTAT to a built
 bench/runstat.c (run.sh does): Linux keeps the RSS high-water mark across execve, so a command
@@ -56,8 +57,8 @@ def main():
         rb.append(once(b))
     ta, ma = medians(ra)
     tb, mb = medians(rb)
-    ratio = statistics.median(y[0] / x[0] for x, y in zip(ra, rb))
-    print(f"{ta:.4f} {ma} {tb:.4f} {mb} {ratio:.3f}")
+    ratios = [y[0] / x[0] for x, y in zip(ra, rb)]
+    print(f"{ta:.4f} {ma} {tb:.4f} {mb} {statistics.median(ratios):.3f} {min(ratios):.3f} {max(ratios):.3f}")
 
 
 if __name__ == "__main__":

@@ -88,7 +88,9 @@ mib() { py "import sys
 try: print(f'{int(sys.argv[1])/1024:.1f}')
 except ValueError: print('n/a')" "$1"; }
 # RUNS CMD... [--vs CMD...] -> bench/measure.py's line, or "failed ..." (the reason is on stderr)
-measure() { python3 "$here/bench/measure.py" "$@" || echo "failed failed failed failed failed"; }
+measure() { python3 "$here/bench/measure.py" "$@" || echo "failed failed failed failed failed failed failed"; }
+# " (pairs LO-HI)" from measure's smallest and largest ratio of a pair, when there are numbers
+spread() { case "$1$2" in *[0-9]*) printf ' (pairs %s-%s)' "$1" "$2" ;; esac; }
 load_avg() { cut -d' ' -f1-3 /proc/loadavg; }
 # "yes" when $1 <= $2 (numbers), "no" otherwise, "n/a" when either is not a number
 within() { py "import sys
@@ -192,24 +194,24 @@ cat "$main" > /dev/null  # page cache: every reader starts warm
 [ -n "$real" ] && cat "$real" "$ldir/load.pcapng" "$ldir/load.pcap.gz" > /dev/null
 
 # --- 1. analyzer vs bare libpcap loop -------------------------------------------------------------
-# "A_S A_K B_S B_K RATIO" for the loop (A) and the analyzer (B) on one file
+# "A_S A_K B_S B_K RATIO RATIO_MIN RATIO_MAX" for the loop (A) and the analyzer (B) on one file
 # The file is read once more first: a machine that reclaims cold page cache on its own (DAMON
 # reclaim, on by default in some VMs) may have dropped it while the previous figure ran.
 vs_loop() { cat "$1" > /dev/null; measure "$runs" "$loop" "$1" --vs "$analyzer" "${aargs[@]}" "${@:2}" "$1"; }
 if [ $have_analyzer = 1 ]; then
-  read -r gl_s gl_k ga_s ga_k g_ratio <<< "$(vs_loop "$main" "${two[@]}")"
-  r_ratio="" ra_k=""
-  if [ -n "$real" ]; then read -r rl_s rl_k ra_s ra_k r_ratio <<< "$(vs_loop "$real" "${two[@]}")"; fi
+  read -r gl_s gl_k ga_s ga_k g_ratio g_lo g_hi <<< "$(vs_loop "$main" "${two[@]}")"
+  r_ratio="" ra_k="" r_lo="" r_hi=""
+  if [ -n "$real" ]; then read -r rl_s rl_k ra_s ra_k r_ratio r_lo r_hi <<< "$(vs_loop "$real" "${two[@]}")"; fi
   out "| – | bare libpcap read loop (pcap_next_ex, touching every record) | ${gl_s} s, $(mib "$gl_k") MiB | $(cell "${rl_s:-} s, $(mib "${rl_k:-0}") MiB") | reference | |"
-  out "| 1 | gearman-analyze ${two[*]:-} vs the loop | ${ga_s} s, $(mib "$ga_k") MiB: **${g_ratio}x** | $(cell "${ra_s:-} s, $(mib "${ra_k:-0}") MiB: **${r_ratio}x**") | generator <= 1.34x (issue 10), real <= 1.5x | $(within "$g_ratio" 1.34) / $(cell "$(within "$r_ratio" 1.5)") |"
+  out "| 1 | gearman-analyze ${two[*]:-} vs the loop | ${ga_s} s, $(mib "$ga_k") MiB: **${g_ratio}x**$(spread "$g_lo" "$g_hi") | $(cell "${ra_s:-} s, $(mib "${ra_k:-0}") MiB: **${r_ratio}x**$(spread "$r_lo" "$r_hi")") | generator <= 1.34x (issue 10), real <= 1.5x | $(within "$g_ratio" 1.34) / $(cell "$(within "$r_ratio" 1.5)") |"
   if [ ${#threads_flag[@]} -gt 0 ]; then
-    read -r _ _ g1_s _ g1_ratio <<< "$(vs_loop "$main" --threads 1)"
-    r1_ratio=""; [ -n "$real" ] && read -r _ _ r1_s _ r1_ratio <<< "$(vs_loop "$real" --threads 1)"
+    read -r _ _ g1_s _ g1_ratio _ _ <<< "$(vs_loop "$main" --threads 1)"
+    r1_ratio=""; [ -n "$real" ] && read -r _ _ r1_s _ r1_ratio _ _ <<< "$(vs_loop "$real" --threads 1)"
     out "| 1b | the same with --threads 1 (everything on one thread) | ${g1_s} s: ${g1_ratio}x | $(cell "${r1_s:-} s: ${r1_ratio}x") | (information) | |"
   fi
   if [ -n "$real" ]; then
-    read -r nl_s _ na_s na_k n_ratio <<< "$(vs_loop "$ldir/load.pcapng" "${two[@]}")"
-    out "| 1c | the real capture as pcapng (dumpcap's format), vs the loop on that file | | ${na_s} s, $(mib "$na_k") MiB vs ${nl_s} s: **${n_ratio}x** | <= 1.5x | $(within "$n_ratio" 1.5) |"
+    read -r nl_s _ na_s na_k n_ratio n_lo n_hi <<< "$(vs_loop "$ldir/load.pcapng" "${two[@]}")"
+    out "| 1c | the real capture as pcapng (dumpcap's format), vs the loop on that file | | ${na_s} s, $(mib "$na_k") MiB vs ${nl_s} s: **${n_ratio}x**$(spread "$n_lo" "$n_hi") | <= 1.5x | $(within "$n_ratio" 1.5) |"
     dec=igzip; command -v igzip >/dev/null || dec=gzip
     read -r z_s _ <<< "$(measure "$runs" sh -c "$dec -dc '$ldir/load.pcap.gz' > /dev/null")"
     read -r za_s za_k <<< "$(measure "$runs" "$analyzer" "${aargs[@]}" "${two[@]}" "$ldir/load.pcap.gz")"
@@ -245,22 +247,22 @@ if [ $have_tshark = 1 ]; then
 fi
 
 # --- 3. tshark with the plugin vs the built-in dissector ------------------------------------------
-plugin_vs_builtin() {  # FILE [-2] -> "B_S B_K P_S P_K TIME_RATIO"
+plugin_vs_builtin() {  # FILE [-2] -> "B_S B_K P_S P_K TIME_RATIO RATIO_MIN RATIO_MAX"
   # shellcheck disable=SC2086
   measure "$truns" tshark -r "$1" -q -Y gearman ${2:-} --vs env PLUGIN_DIR="$build/plugin/plugins" \
     bash "$here/scripts/tshark-with-plugin.sh" -r "$1" -q -Y gearman ${2:-}
 }
 if [ $have_tshark = 1 ] && [ $have_plugin = 1 ]; then
-  read -r gb_s gb_k gp_s gp_k gt <<< "$(plugin_vs_builtin "$tcap")"
-  rb_s="" rb_k="" rp_s="" rp_k="" rt=""
-  [ -n "$real" ] && read -r rb_s rb_k rp_s rp_k rt <<< "$(plugin_vs_builtin "$real")"
+  read -r gb_s gb_k gp_s gp_k gt gt_lo gt_hi <<< "$(plugin_vs_builtin "$tcap")"
+  rb_s="" rb_k="" rp_s="" rp_k="" rt="" rt_lo="" rt_hi=""
+  [ -n "$real" ] && read -r rb_s rb_k rp_s rp_k rt rt_lo rt_hi <<< "$(plugin_vs_builtin "$real")"
   gm=$(ratio "$gp_k" "$gb_k"); rm_=$(ratio "${rp_k:-x}" "${rb_k:-x}")
-  out "| 3 | tshark -q -Y gearman, plugin vs built-in: time | ${gp_s} s vs ${gb_s} s: **${gt}x** | $(cell "${rp_s} s vs ${rb_s} s: **${rt}x**") | <= 1.15x (real) | $(cell "$(within "$rt" 1.15)") |"
+  out "| 3 | tshark -q -Y gearman, plugin vs built-in: time | ${gp_s} s vs ${gb_s} s: **${gt}x**$(spread "$gt_lo" "$gt_hi") | $(cell "${rp_s} s vs ${rb_s} s: **${rt}x**$(spread "$rt_lo" "$rt_hi")") | <= 1.15x (real) | $(cell "$(within "$rt" 1.15)") |"
   out "| 3 | the same: peak memory | $(mib "$gp_k") vs $(mib "$gb_k") MiB: **${gm}x** | $(cell "$(mib "$rp_k") vs $(mib "$rb_k") MiB: **${rm_}x**") | <= 1.5x (real) | $(cell "$(within "$rm_" 1.5)") |"
   gper=$(py "print(f'{($gp_k-$gb_k)*1024/$tjobs:.0f}')" 2>/dev/null || echo n/a)
   rper=""; [ -n "$real" ] && rper=$(py "print(f'{($rp_k-$rb_k)*1024/$rjobs:.0f}')" 2>/dev/null || echo n/a)
   out "| 3 | the plugin's memory beyond the built-in's, per job (the engine keeps every job of the file) | $gper bytes | $(cell "$rper bytes") | (information) | |"
-  read -r _ _ _ _ g2 <<< "$(plugin_vs_builtin "$tcap" -2)"
+  read -r _ _ _ _ g2 _ _ <<< "$(plugin_vs_builtin "$tcap" -2)"
   out "| 3b | the same with tshark -2: time | **${g2}x** | | <= 1.3x | $(within "$g2" 1.3) |"
 elif [ $have_tshark = 1 ]; then
   out "| 3 | tshark + plugin vs built-in | skipped: no gearman.so under $build/plugin/plugins | | | |"
