@@ -54,7 +54,7 @@ void link_request(PduData* pd, const gearjobs::Effect& e, packet_info* pinfo) {
   if (!e.answers) return;
   pd->request_frame = static_cast<guint32>(e.request.frame);
   pd->request_t = e.request.t;
-  pd->request_type = e.request.admin ? 0 : e.request.type;
+  pd->request_type = e.request.admin ? 0 : static_cast<guint8>(e.request.type);  // a known type
   PduData* req = reinterpret_cast<PduData*>(static_cast<uintptr_t>(e.request.tag));
   if (req && req->response_frame == 0) req->response_frame = pinfo->num;
 }
