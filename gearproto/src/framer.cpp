@@ -64,7 +64,7 @@ Frame frame_binary(Bytes buf, const Limits& limits) {
     return f;
   }
   f.error = parse_header(slice(buf, 0, kHeaderSize), limits, f.header);
-  if (f.error == FrameError::BadMagic || f.error == FrameError::Oversize) {
+  if (!header_frames(f.error)) {
     f.status = Frame::Invalid;
     return f;
   }

@@ -85,7 +85,7 @@ size_t StreamDecoder::process(Bytes view, MessageSink& sink) {
     // Frame: this is every PDU). Anything else, and an invalid header, goes the general way.
     if (rest.size() >= kHeaderSize && rest[0] == '\0') {
       const FrameError err = parse_header(slice(rest, 0, kHeaderSize), limits_, m.header);
-      if (err != FrameError::BadMagic && err != FrameError::Oversize) {
+      if (header_frames(err)) {
         const size_t total = kHeaderSize + size_t(m.header.length);
         if (rest.size() < total) {
           need_ = total;

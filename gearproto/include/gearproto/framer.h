@@ -60,6 +60,10 @@ struct Frame {
 
 // Reads a binary header (needs >= 12 bytes). Returns the error, if any, and fills `out`.
 FrameError parse_header(Bytes twelve, const Limits& limits, Header& out);
+// Whether a header with this error still frames its message (its length can be believed): not
+// after a bad magic or a length over the limit. frame_binary's rule, also the stream decoder's
+// shortcut for whole headers.
+inline bool header_frames(FrameError e) { return e != FrameError::BadMagic && e != FrameError::Oversize; }
 
 // Frames the next message at the start of `buf`. Never reads past `buf`, never allocates.
 Frame frame_message(Bytes buf, const Limits& limits);
