@@ -4,11 +4,11 @@
 // whole units.
 
 #include "gearman_plugin.h"
+#include "pdu_store.h"
 #include "reassembly.h"
 
 #include <epan/prefs-int.h>
 #include <epan/conversation.h>
-#include <epan/proto_data.h>
 #include <epan/tap.h>
 #include <epan/dissectors/packet-tcp.h>
 #include <wsutil/str_util.h>
@@ -102,11 +102,11 @@ int dissect_pdu(tvbuff_t* tvb, packet_info* pinfo, proto_tree* tree, void* data)
   if (!cd->server_known) learn_server(cd, pinfo, buf);
 
   const guint32 key = pdu_key(tvb);
-  PduData* pd = static_cast<PduData*>(p_get_proto_data(wmem_file_scope(), pinfo, proto_gearman, key));
+  PduData* pd = find_pdu_data(pinfo->num, key);
   bool track = false;
   if (!pd) {
-    pd = wmem_new0(wmem_file_scope(), PduData);
-    p_add_proto_data(wmem_file_scope(), pinfo, proto_gearman, key, pd);
+    pd = add_pdu_data(pinfo->num, key);
+    if (!pd) pd = wmem_new0(wmem_file_scope(), PduData);  // the table is full: this PDU's record is not found again
     track = true;  // first time we see this PDU: update pairings and jobs exactly once
   }
 

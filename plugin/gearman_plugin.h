@@ -94,7 +94,7 @@ extern expert_field ei_missing_args, ei_unexpected_data, ei_handle_too_long, ei_
     ei_message_lost, ei_seen_before, ei_unfinished;
 
 // ---------------------------------------------------------------------------------------------
-// State: per conversation (file scope), per PDU (p_add_proto_data), per job (file-scope map).
+// State: per conversation (file scope), per PDU (pdu_store.h), per job (file-scope map).
 
 // Jobs are the shared engine's (gearjobs), kept in file scope: PDUs point at them, and on the second
 // pass (and in the GUI) they show their final facts.

@@ -6,6 +6,7 @@
 // nothing here holds an object with a destructor across a Wireshark call.
 
 #include "gearman_plugin.h"
+#include "pdu_store.h"
 
 #include <epan/conversation.h>
 #include <epan/to_str.h>
@@ -71,10 +72,12 @@ void init_jobs() {
   if (!engine) engine = new gearjobs::Engine(plugin_engine_options());
   else engine->reset();
   servers = wmem_map_new(wmem_file_scope(), g_str_hash, g_str_equal);
+  clear_pdu_data();
 }
 
 void cleanup_jobs() {
   if (engine) engine->reset();  // frees the jobs of the file that was closed
+  clear_pdu_data();             // and the PDUs' records, which point at them
 }
 
 const char* job_function_name(const Job* j) {
