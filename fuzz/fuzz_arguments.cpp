@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "gearproto/arg_spans.h"
 #include "gearproto/arguments.h"
 
 using namespace gearproto;
@@ -19,6 +20,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!v.present) continue;
     if (v.value.data() < d.data() || v.value.data() + v.value.size() > d.data() + d.size()) abort();
     if (arg_is_number(v.kind)) (void)parse_number_arg(v.kind, v.value);
+  }
+  // What the job engine reads: every kind as Arguments gives it, the same bytes.
+  const ArgSpans s = spans_of(a, d);
+  if (s.present != a.present || s.defects != a.defects) abort();
+  for (size_t k = 0; k < kArgKindCount; ++k) {
+    const Bytes want = a.get(Arg(k)).value_or(Bytes());
+    const Bytes got = s.get(Arg(k));
+    if (got.size() != want.size() || (!want.empty() && got.data() != want.data())) abort();
   }
   return 0;
 }

@@ -358,14 +358,16 @@ class Run : public JobSink {
 
     const Frame f = frame_message(packet, Limits{});
     CHECK(f.status == Frame::Complete && f.error == FrameError::None && f.header.info == info);
-    const Arguments a = split_arguments(*info, Bytes(packet).substr(kHeaderSize), ArgChecks::Structure);
+    const Bytes pdu_data = Bytes(packet).substr(kHeaderSize);
+    const Arguments a = split_arguments(*info, pdu_data, ArgChecks::Structure);
+    const ArgSpans spans = spans_of(a, pdu_data);
     PduIn in;
     in.to_server = to_server;
     in.frame = frame_;
     in.t = now_;
     in.tag = ++tag_;
     in.header = &f.header;
-    in.args = &a;
+    in.args = &spans;
     pdu_times_.insert(now_);
     sent_[in.tag] = Sent{s.serial, type, to_server, false, now_, frame_};
     trace("%s %s conn %llu handle '%.*s' fn '%.*s' uniq '%.*s' shape %d", info->name,

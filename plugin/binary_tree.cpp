@@ -191,7 +191,7 @@ int dissect_binary(tvbuff_t* tvb, packet_info* pinfo, proto_tree* pdu_tree, prot
     default: break;
   }
 
-  if (track) track_binary(cd, pinfo, pd, h, args, towards_server);
+  if (track) track_binary(cd, pinfo, pd, h, spans_of(args, as_bytes(p + kHeaderSize, dlen)), towards_server);
   add_links(pdu_tree, pinfo, tvb, pd, pdu_item);
   if (pd->job) {
     const bool second_pass = PINFO_FD_VISITED(pinfo);

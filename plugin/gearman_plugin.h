@@ -20,6 +20,7 @@
 
 #include "gearjobs/job.h"
 #include "gearproto/admin.h"
+#include "gearproto/arg_spans.h"
 #include "gearproto/arguments.h"
 #include "gearproto/framer.h"
 #include "gearproto/packet_table.h"
@@ -228,7 +229,7 @@ void cleanup_jobs();
 const char* job_function_name(const Job* j);
 const Job* find_job(const ConvData* cd, packet_info* pinfo, Bytes handle);
 void track_binary(ConvData* cd, packet_info* pinfo, PduData* pd, const gearproto::Header& h,
-                  const gearproto::Arguments& args, bool from_client_side);
+                  const gearproto::ArgSpans& args, bool from_client_side);
 void track_lost_bytes(ConvData* cd, packet_info* pinfo);
 void track_admin_command(ConvData* cd, packet_info* pinfo, PduData* pd, const gearproto::AdminRequest& r);
 void track_admin_reply(ConvData* cd, packet_info* pinfo, PduData* pd, Bytes line, gearproto::AdminReplyLine& out);

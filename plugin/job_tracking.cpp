@@ -97,7 +97,7 @@ const Job* find_job(const ConvData* cd, packet_info* pinfo, Bytes handle) {
 
 // First pass only: the packet's effect on pairings and jobs.
 void track_binary(ConvData* cd, packet_info* pinfo, PduData* pd, const gearproto::Header& h,
-                  const gearproto::Arguments& args, bool towards_server) {
+                  const gearproto::ArgSpans& args, bool towards_server) {
   if (!h.info || !engine) return;
   gearjobs::PduIn in;
   in.to_server = towards_server;

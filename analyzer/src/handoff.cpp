@@ -41,7 +41,7 @@ struct PduRec {
   Kind kind;
   uint8_t flags;  // kToServer, kResponse
   uint8_t present;
-  uint8_t defects;  // Arguments::defects
+  uint8_t defects;  // ArgSpans::defects
   Slot slot;
   uint8_t type;
   uint8_t unused = 0;
@@ -59,7 +59,7 @@ static_assert(gearproto::kUnusualNumber < 256, "PduRec keeps the defects in a by
 
 // An argument in 4 bytes: offset and size in the data (16 bits each: the data is at most
 // kMaxCopied). Its kind is the layout's, it is present when among the first `present`. What the
-// stage reads of defects is their union (Arguments::defects): an argument's own defects are not
+// stage reads of defects is their union (ArgSpans::defects): an argument's own defects are not
 // handed over, and the stage sees them as none.
 uint32_t pack_arg(size_t offset, size_t size) { return uint32_t(offset) | uint32_t(size) << 16; }
 
@@ -114,26 +114,9 @@ void wait_for(std::mutex& mu, std::condition_variable& cv, Ready ready) {
 
 }  // namespace
 
-// Per known type, an Arguments with what the type fixes already set (info, count, each argument's
-// kind): replay fills in only what a record holds.
-struct Handoff::ArgumentsByType {
-  gearproto::Arguments of[gearproto::kMaxKnownType + 1];
-  ArgumentsByType() {
-    for (uint32_t t = 0; t <= gearproto::kMaxKnownType; ++t) {
-      const gearproto::PacketInfo* info = info_of(t);
-      if (!info) continue;
-      gearproto::Arguments& a = of[t];
-      a.info = info;
-      a.count = info->argc;
-      for (size_t i = 0; i < info->argc; ++i) a.args[i].kind = info->args[i];
-    }
-  }
-};
-
 Handoff::Handoff(JobStage& stage, unsigned threads) : stage_(stage) {
   if (threads < 2) return;
   for (Batch& b : ring_) b.bytes.reset(new uint8_t[kBatchBytes]);
-  by_type_ = std::make_unique<ArgumentsByType>();
   current_ = &ring_[0];
   thread_ = std::thread([this] { run(); });
 }
@@ -199,11 +182,19 @@ void Handoff::open(const OpenEvent& e) {
 }
 
 uint32_t Handoff::pdu_direct(const PduEvent& e) {
-  gearproto::split_arguments(*e.header.info, e.data, gearproto::ArgChecks::Structure, args_);
+  gearproto::ArgSpans& s = direct_spans_;
+  s.data = e.data.data();
+  s.positions = &gearproto::kArgPositions.by_type[e.header.type <= gearproto::kMaxKnownType ? e.header.type : 0];
+  const gearproto::SplitSummary sum = gearproto::split_each(
+      *e.header.info, e.data, gearproto::ArgChecks::Structure, [&s](uint8_t i, size_t offset, size_t bytes, uint32_t) {
+        s.at[i] = gearproto::ArgSpan{uint32_t(offset), uint32_t(bytes)};
+      });
+  s.present = sum.present;
+  s.defects = sum.defects;
   PduEvent d = e;
-  d.args = &args_;
+  d.args = &s;
   stage_.pdu(d);
-  return args_.defects;
+  return s.defects;
 }
 
 uint32_t Handoff::pdu(const PduEvent& e) {
@@ -307,7 +298,7 @@ void Handoff::run() {
 
 void Handoff::replay(const Batch& b) {
   PduEvent pe;
-  gearproto::Arguments* const by_type = by_type_->of;
+  gearproto::ArgSpans spans;
   const size_t used = b.used;
   for (size_t off = 0; off < used;) {
     const uint8_t* p = b.bytes.get() + off;
@@ -345,19 +336,16 @@ void Handoff::replay(const Batch& b) {
         pe.header.length = r.length;
         pe.header.info = info;
         pe.data = gearproto::Bytes(data, r.length);
-        gearproto::Arguments& args = by_type[r.type];
-        args.present = r.present;
-        args.defects = r.defects;
-        // Per-argument defects stay 0 (never written here).
-        for (size_t i = 0; i < n; ++i) {
+        spans.data = data;
+        spans.positions = &gearproto::kArgPositions.by_type[r.type];
+        spans.present = r.present;
+        spans.defects = r.defects;
+        for (size_t i = 0; i < r.present; ++i) {
           uint32_t v;
           std::memcpy(&v, packed + i * 4, 4);
-          gearproto::ArgView& a = args.args[i];
-          a.offset = v & 0xffff;
-          a.present = i < r.present;
-          a.value = gearproto::Bytes(data + a.offset, v >> 16);  // absent: offset and size 0
+          spans.at[i] = gearproto::ArgSpan{v & 0xffff, v >> 16};
         }
-        pe.args = &args;
+        pe.args = &spans;
         stage_.pdu(pe);
         break;
       }

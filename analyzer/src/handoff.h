@@ -36,7 +36,7 @@ class Handoff {
 
   void open(const OpenEvent& e);
   // Splits the PDU's arguments (ArgChecks::Structure: the engine reads no numeric argument),
-  // straight into the record when threaded, and returns their defects (Arguments::defects).
+  // straight into the record when threaded, and returns their defects (ArgSpans::defects).
   // `e.args` is not read; `e.header.info` is not null (unknown types never reach the stage).
   uint32_t pdu(const PduEvent& e);
   void line(const LineEvent& e);
@@ -65,11 +65,8 @@ class Handoff {
 
   uint32_t pdu_direct(const PduEvent& e);
 
-  struct ArgumentsByType;
-  std::unique_ptr<ArgumentsByType> by_type_;  // the stage thread's (replay)
-
   JobStage& stage_;
-  gearproto::Arguments args_;  // the direct way's
+  gearproto::ArgSpans direct_spans_;  // the direct way's
   std::thread thread_;
   // What the reader writes per record and what the stage thread reads per batch sit on
   // different cache lines: a line written by one core and read by the other moves between them

@@ -11,7 +11,7 @@
 
 #include "gearjobs/engine.h"
 #include "gearjobs/flat_map.h"
-#include "gearproto/arguments.h"
+#include "gearproto/arg_spans.h"
 #include "gearproto/bytes.h"
 #include "gearproto/framer.h"
 #include "netstream/packet.h"
@@ -42,7 +42,7 @@ struct PduEvent {
   int64_t t = 0;
   gearproto::Header header;
   gearproto::Bytes data;  // after the 12-byte header
-  const gearproto::Arguments* args = nullptr;
+  const gearproto::ArgSpans* args = nullptr;
 };
 
 // An admin text line: a command (to the server) or a reply line.

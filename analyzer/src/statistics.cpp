@@ -147,14 +147,14 @@ int32_t Statistics::find_client(Peer& p) {
 // ---------------------------------------------------------------------------------------------
 // Per PDU
 
-void Statistics::on_pdu(Peer& p, bool to_server, uint32_t type, const gearproto::Arguments& a, const Effect& e,
+void Statistics::on_pdu(Peer& p, bool to_server, uint32_t type, const gearproto::ArgSpans& a, const Effect& e,
                         int64_t now) {
   using namespace gearproto;
   if (p.worker >= 0) workers_[p.worker].last_ns = now;  // last seen (a merged entry is never a peer's)
   switch (e.event) {
     case Event::Submitted:
       ++clients_[client_of(p)].submits;
-      if (observer_) observer_->on_submitted(engine_.functions().intern(a.get(Arg::Function).value_or(Bytes())), now);
+      if (observer_) observer_->on_submitted(engine_.functions().intern(a.get(Arg::Function)), now);
       break;
     case Event::Refused:
       ++totals_.submit_errors;
@@ -164,22 +164,22 @@ void Statistics::on_pdu(Peer& p, bool to_server, uint32_t type, const gearproto:
       ++totals_.status_queries;
       break;
     case Event::WorkerEnded:
-      if (type == WORK_EXCEPTION && e.job) function(e.job->function).exceptions.add(a.get(Arg::Payload).value_or(Bytes()));
+      if (type == WORK_EXCEPTION && e.job) function(e.job->function).exceptions.add(a.get(Arg::Payload));
       break;
     default:
       break;
   }
-  if (type == ERROR && !to_server) error_codes_.add(a.get(Arg::ErrorCode).value_or(Bytes()));
+  if (type == ERROR && !to_server) error_codes_.add(a.get(Arg::ErrorCode));
   if (to_server) {
     switch (type) {
       case CAN_DO: case CAN_DO_TIMEOUT: {
         WorkerStats& w = workers_[worker_of(p, now)];
-        Bytes fn = a.get(Arg::Function).value_or(Bytes());
+        Bytes fn = a.get(Arg::Function);
         if (std::find(w.functions.begin(), w.functions.end(), fn) == w.functions.end()) w.functions.emplace_back(fn);
         break;
       }
       case SET_CLIENT_ID: {
-        Bytes id = a.get(Arg::ClientId).value_or(Bytes());
+        Bytes id = a.get(Arg::ClientId);
         if (id.empty()) break;
         p.client_id.assign(id.data(), id.size());
         name_worker(p, now);

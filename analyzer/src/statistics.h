@@ -150,7 +150,7 @@ class Statistics final : public gearjobs::JobSink {
   ServerStats& server(uint32_t i) { return servers_[i]; }
 
   // A binary PDU and what the engine made of it.
-  void on_pdu(Peer& p, bool to_server, uint32_t type, const gearproto::Arguments& a, const gearjobs::Effect& e,
+  void on_pdu(Peer& p, bool to_server, uint32_t type, const gearproto::ArgSpans& a, const gearjobs::Effect& e,
               int64_t now);
   void on_admin_reply(const gearproto::AdminReplyLine& line);
   // The connection is gone (FIN/RST, dropped, or the capture ended).

@@ -180,7 +180,7 @@ void EngineRules::on_submit(Engine::ConnState& c, const PduIn& p, Effect& e) {
     eng.warnings_.add(WarningKind::SubmitFifoOverflow, p.frame);
     eng.pop_submit(c);
   }
-  const Arguments& a = *p.args;
+  const ArgSpans& a = *p.args;
   PendingSubmit& s = c.submits.push_back();
   s.function = eng.functions_.intern(arg(a, Arg::Function));
   const Bytes u = arg(a, Arg::Unique);
@@ -289,7 +289,7 @@ void EngineRules::on_client_result(Engine::ConnState& c, const PduIn& p, Effect&
 // Worker side
 
 void EngineRules::on_assign(Engine::ConnState& c, const PduIn& p, Effect& e) {
-  const Arguments& a = *p.args;
+  const ArgSpans& a = *p.args;
   const Bytes handle = arg(a, Arg::Handle);
   if (handle.empty()) return;
   Job* j = eng.find(c.server, handle);
@@ -417,7 +417,7 @@ void EngineRules::accept_bare_terminal(Job* j) {
 // Status
 
 void EngineRules::on_status(Engine::ConnState& c, const PduIn& p, Effect& e) {
-  const Arguments& a = *p.args;
+  const ArgSpans& a = *p.args;
   const uint32_t type = p.header->type;
   Job* j = nullptr;
   if (type == GET_STATUS || type == STATUS_RES) {

@@ -8,9 +8,7 @@
 namespace gearjobs {
 
 // An argument, or empty when the packet did not have it (the rules treat both alike).
-inline gearproto::Bytes arg(const gearproto::Arguments& a, gearproto::Arg k) {
-  return a.get(k).value_or(gearproto::Bytes());
-}
+inline gearproto::Bytes arg(const gearproto::ArgSpans& a, gearproto::Arg k) { return a.get(k); }
 
 struct EngineRules {
   Engine& eng;

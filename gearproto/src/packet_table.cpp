@@ -72,6 +72,15 @@ struct Index {
 };
 constexpr Index kIndex;
 
+constexpr ArgPositionTable make_positions() {
+  ArgPositionTable t{};
+  for (ArgPositions& row : t.by_type)
+    for (int8_t& p : row.of) p = -1;
+  for (const PacketInfo& row : kTable)
+    for (uint8_t i = 0; i < row.argc; ++i) t.by_type[row.type].of[static_cast<size_t>(row.args[i])] = static_cast<int8_t>(i);
+  return t;
+}
+
 struct ArgText { const char* name; const char* title; bool number; };
 constexpr ArgText kArgText[kArgKindCount] = {
   {"function", "Function", false},
@@ -125,6 +134,9 @@ const char* priority_name(Priority p) {
   }
   return "none";
 }
+
+// A constant expression: set before any code runs.
+extern const ArgPositionTable kArgPositions = make_positions();
 
 const PacketInfo* packet_info(uint32_t type) {
   if (type > kMaxKnownType || kIndex.slot[type] == 0) return nullptr;

@@ -43,8 +43,8 @@ class Feed {
     const std::string bytes = to_server ? gearproto::make_request(type, args) : gearproto::make_response(type, args);
     const gearproto::Frame f = gearproto::frame_message(bytes, gearproto::Limits{});
     EXPECT_EQ(f.status, gearproto::Frame::Complete);
-    const gearproto::Arguments a =
-        gearproto::split_arguments(*f.header.info, Bytes(bytes).substr(gearproto::kHeaderSize));
+    const Bytes data = Bytes(bytes).substr(gearproto::kHeaderSize);
+    const gearproto::ArgSpans a = gearproto::spans_of(gearproto::split_arguments(*f.header.info, data), data);
     PduIn in;
     in.to_server = to_server;
     in.frame = ++frame_;

@@ -23,6 +23,7 @@
 #include "gearjobs/job.h"
 #include "gearjobs/warnings.h"
 #include "gearproto/admin.h"
+#include "gearproto/arg_spans.h"
 #include "gearproto/arguments.h"
 #include "gearproto/framer.h"
 
@@ -74,7 +75,7 @@ struct PduIn {
   Time t = 0;
   uint64_t tag = 0;  // the front end's id of this PDU, handed back with its answer
   const gearproto::Header* header = nullptr;
-  const gearproto::Arguments* args = nullptr;
+  const gearproto::ArgSpans* args = nullptr;  // split with ArgChecks::Structure at least
 };
 
 struct FunctionGauge {

@@ -82,6 +82,16 @@ struct PacketInfo {
 
 // nullptr for 0, 5, 43 and above: unknown types.
 const PacketInfo* packet_info(uint32_t type);
+
+// Where each argument kind sits in a known type's layout (-1: not in it): PacketInfo::index_of
+// without its loop, for readers that ask a PDU for its arguments by kind (the job engine).
+struct ArgPositions {
+  int8_t of[kArgKindCount];
+};
+struct ArgPositionTable {
+  ArgPositions by_type[kMaxKnownType + 1];  // an unknown type's row is all -1
+};
+extern const ArgPositionTable kArgPositions;
 // "UNKNOWN" when not known.
 const char* packet_name(uint32_t type);
 // Type number for a name like "SUBMIT_JOB" (case-sensitive), or 0.
