@@ -121,7 +121,11 @@ void EngineRules::set_unique(Job* j, Bytes unique) {
 
 void EngineRules::add_waiting(Job* j, Engine::ConnState& c) {
   for (uint64_t w : j->waiting_conns) if (w == c.serial) return;
-  for (const Engine::JobRef& r : c.results_due) if (r.get() == j) return;  // among the uncounted
+  // Among the uncounted beyond those two? Only when there are any (a connection waits for `j`
+  // exactly when it is named in waiting_conns or counted in waiting_more): the scan reads every
+  // job the connection waits for, hundreds for a client that pipelines its submits.
+  if (j->waiting_more)
+    for (const Engine::JobRef& r : c.results_due) if (r.refers_to(j)) return;
   if (!j->waiting_conns[0]) j->waiting_conns[0] = c.serial;
   else if (!j->waiting_conns[1]) j->waiting_conns[1] = c.serial;
   else ++j->waiting_more;
@@ -131,7 +135,7 @@ void EngineRules::add_waiting(Job* j, Engine::ConnState& c) {
 
 bool EngineRules::remove_waiting(Job* j, Engine::ConnState& c) {
   auto it = std::find_if(c.results_due.begin(), c.results_due.end(),
-                         [j](const Engine::JobRef& r) { return r.get() == j; });
+                         [j](const Engine::JobRef& r) { return r.refers_to(j); });
   if (it == c.results_due.end()) return false;
   c.results_due.erase(it);
   for (uint64_t& w : j->waiting_conns) {
@@ -386,7 +390,7 @@ void EngineRules::on_worker_terminal(Engine::ConnState& c, const PduIn& p, Effec
   j->worker_conn = c.serial;
   if (j->f_client_done && j->f_client_done < p.frame) j->reordered |= kResultBeforeEnd;
   auto it = std::find_if(c.assigned.begin(), c.assigned.end(),
-                         [j](const Engine::JobRef& r) { return r.get() == j; });
+                         [j](const Engine::JobRef& r) { return r.refers_to(j); });
   if (it != c.assigned.end()) c.assigned.erase(it);
   eng.regauge(j);
   eng.reevaluate(j);

@@ -149,6 +149,9 @@ class Engine {
     Job* get() const {
       return job && job->id == id && job->state != JobState::Closed && job->state != JobState::Void ? job : nullptr;
     }
+    // get() == j, reading `j` only when it is the object referred to: a search of a list of
+    // references for one job reads no other job (each read is a cache miss).
+    bool refers_to(const Job* j) const { return job == j && get() == j; }
   };
 
  private:
