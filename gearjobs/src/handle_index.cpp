@@ -113,7 +113,13 @@ void HandleIndex::insert(Job* j) {
   if (j->handle.size() >= 8) recent_[recent_slot(j->server, j->handle)] = j;
   size_t prefix_len;
   uint64_t n;
-  if (split_number(j->handle, &prefix_len, &n)) {
+  // Mostly the handle is its server's prefix and a number: numbered_as reads it a word at a
+  // time where split_number scans back and reads a byte at a time. Both give the same prefix
+  // and number (a window's prefix never ends in a digit).
+  const bool usual = j->server < windows_.size() && windows_[j->server].count &&
+                     numbered_as(j->handle, windows_[j->server].prefix, &n);
+  if (usual) prefix_len = windows_[j->server].prefix.size();
+  if (usual || split_number(j->handle, &prefix_len, &n)) {
     if (j->server >= windows_.size()) windows_.resize(j->server + 1);
     Window& w = windows_[j->server];
     const gearproto::Bytes prefix(j->handle.data(), prefix_len);

@@ -107,6 +107,9 @@ Effect Engine::on_binary(ConnRef ref, const PduIn& p) {
 
 void EngineRules::set_function(Job* j, Bytes name, uint64_t frame) {
   if (name.empty()) return;
+  // Mostly the job has its submit's function already: the worker's name is compared with it,
+  // not looked up.
+  if (j->function != kNoFunction && same_bytes(eng.functions_.name(j->function), name)) return;
   const FunctionId f = eng.functions_.intern(name);
   if (j->function != kNoFunction && j->function != f)
     eng.warnings_.add(WarningKind::SubmitPairingMismatch, frame);  // the worker's name is the server's
