@@ -184,7 +184,7 @@ void Handoff::open(const OpenEvent& e) {
 uint32_t Handoff::pdu_direct(const PduEvent& e) {
   gearproto::ArgSpans& s = direct_spans_;
   s.data = e.data.data();
-  s.positions = &gearproto::kArgPositions.by_type[e.header.type <= gearproto::kMaxKnownType ? e.header.type : 0];
+  s.positions = gearproto::arg_positions(e.header.type);
   const gearproto::SplitSummary sum = gearproto::split_each(
       *e.header.info, e.data, gearproto::ArgChecks::Structure, [&s](uint8_t i, size_t offset, size_t bytes, uint32_t) {
         s.at[i] = gearproto::ArgSpan{uint32_t(offset), uint32_t(bytes)};
@@ -337,7 +337,7 @@ void Handoff::replay(const Batch& b) {
         pe.header.info = info;
         pe.data = gearproto::Bytes(data, r.length);
         spans.data = data;
-        spans.positions = &gearproto::kArgPositions.by_type[r.type];
+        spans.positions = gearproto::arg_positions(r.type);
         spans.present = r.present;
         spans.defects = r.defects;
         for (size_t i = 0; i < r.present; ++i) {

@@ -24,7 +24,7 @@ struct ArgSpan {
 
 struct ArgSpans {
   const char* data = nullptr;        // the PDU's data; each span is inside it
-  const ArgPositions* positions = nullptr;  // kArgPositions' row of the PDU's type
+  const ArgPositions* positions = nullptr;  // arg_positions(the PDU's type)
   uint8_t present = 0;               // arguments found: the first `present` of the layout's
   uint32_t defects = 0;              // union of all defects (Arguments::defects)
   ArgSpan at[kMaxArgs];
@@ -41,7 +41,7 @@ struct ArgSpans {
 inline ArgSpans spans_of(const Arguments& a, Bytes data) {
   ArgSpans s;
   s.data = data.data();
-  s.positions = &kArgPositions.by_type[a.info && a.info->type <= kMaxKnownType ? a.info->type : 0];
+  s.positions = arg_positions(a.info ? a.info->type : 0);
   s.present = a.present;
   s.defects = a.defects;
   for (uint8_t i = 0; i < a.present && i < kMaxArgs; ++i) s.at[i] = ArgSpan{a.args[i].offset, uint32_t(a.args[i].value.size())};

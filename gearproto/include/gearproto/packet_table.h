@@ -92,6 +92,10 @@ struct ArgPositionTable {
   ArgPositions by_type[kMaxKnownType + 1];  // an unknown type's row is all -1
 };
 extern const ArgPositionTable kArgPositions;
+// The row of `type` (an unknown type's: all -1).
+inline const ArgPositions* arg_positions(uint32_t type) {
+  return &kArgPositions.by_type[type <= kMaxKnownType ? type : 0];
+}
 // "UNKNOWN" when not known.
 const char* packet_name(uint32_t type);
 // Type number for a name like "SUBMIT_JOB" (case-sensitive), or 0.
