@@ -22,12 +22,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (arg_is_number(v.kind)) (void)parse_number_arg(v.kind, v.value);
   }
   // What the job engine reads: every kind as Arguments gives it, the same bytes.
-  const ArgSpans s = spans_of(a, d);
-  if (s.present != a.present || s.defects != a.defects) abort();
-  for (size_t k = 0; k < kArgKindCount; ++k) {
-    const Bytes want = a.get(Arg(k)).value_or(Bytes());
-    const Bytes got = s.get(Arg(k));
-    if (got.size() != want.size() || (!want.empty() && got.data() != want.data())) abort();
+  // And split directly (the analyzer's way), into spans left from another PDU.
+  ArgSpans direct;
+  for (ArgSpan& g : direct.at) g = ArgSpan{uint32_t(size), 1};
+  split_spans(*info, d, ArgChecks::All, direct);
+  for (const ArgSpans& s : {spans_of(a, d), direct}) {
+    if (s.present != a.present || s.defects != a.defects) abort();
+    for (size_t k = 0; k < kArgKindCount; ++k) {
+      const Bytes want = a.get(Arg(k)).value_or(Bytes());
+      const Bytes got = s.get(Arg(k));
+      if (got.size() != want.size() || (!want.empty() && got.data() != want.data())) abort();
+    }
   }
   return 0;
 }

@@ -183,14 +183,7 @@ void Handoff::open(const OpenEvent& e) {
 
 uint32_t Handoff::pdu_direct(const PduEvent& e) {
   gearproto::ArgSpans& s = direct_spans_;
-  s.data = e.data.data();
-  s.positions = gearproto::arg_positions(e.header.type);
-  const gearproto::SplitSummary sum = gearproto::split_each(
-      *e.header.info, e.data, gearproto::ArgChecks::Structure, [&s](uint8_t i, size_t offset, size_t bytes, uint32_t) {
-        s.at[i] = gearproto::ArgSpan{uint32_t(offset), uint32_t(bytes)};
-      });
-  s.present = sum.present;
-  s.defects = sum.defects;
+  gearproto::split_spans(*e.header.info, e.data, gearproto::ArgChecks::Structure, s);
   PduEvent d = e;
   d.args = &s;
   stage_.pdu(d);

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 
+#include "gearproto/argument_split.h"
 #include "gearproto/arguments.h"
 #include "gearproto/bytes.h"
 #include "gearproto/packet_table.h"
@@ -46,6 +47,19 @@ inline ArgSpans spans_of(const Arguments& a, Bytes data) {
   s.defects = a.defects;
   for (uint8_t i = 0; i < a.present && i < kMaxArgs; ++i) s.at[i] = ArgSpan{a.args[i].offset, uint32_t(a.args[i].value.size())};
   return s;
+}
+
+// The spans of `data` split per `info`, straight into `s` (split_arguments' rule, without an
+// Arguments to fill and read back): what spans_of(split_arguments(info, data, checks), data)
+// gives. Spans past `present` are left as they were.
+inline void split_spans(const PacketInfo& info, Bytes data, ArgChecks checks, ArgSpans& s) {
+  s.data = data.data();
+  s.positions = arg_positions(info.type);
+  const SplitSummary sum = split_each(info, data, checks, [&s](uint8_t i, size_t offset, size_t size, uint32_t) {
+    s.at[i] = ArgSpan{uint32_t(offset), uint32_t(size)};
+  });
+  s.present = sum.present;
+  s.defects = sum.defects;
 }
 
 }  // namespace gearproto
