@@ -8,6 +8,14 @@ over the pairs of B's time / A's time (run next to each other, so a machine that
 quieter during the measurement moves both alike), RATIO_MIN and RATIO_MAX the smallest and largest
 pair: how far one pair may be from another on this machine right now.
 
+With QUIET_CHECK set (a command printing "P10 P90 UNEVEN", bench/core_speed.c) the --vs form
+runs it before and after each pair and keeps the pairs both checks call quiet (P10 >= 0.8: at
+most a tenth of the cores' 50 ms slices below 80 % of the median slice; UNEVEN <= 25: the two
+cores within 80 % of each other in three slices of four), up to QUIET_ATTEMPTS pairs (default 3 x
+RUNS) until RUNS are kept. The line then has three more fields, "KEPT ALL ALL_RATIO": the pairs
+kept, the pairs run, and the median ratio over all of them; the first seven are over the kept
+pairs (over all, when none was kept). The check never looks at the runs' own times.
+
 Exits non-zero if any run fails. No hyperfine or GNU time needed. Set RUNSTAT to a built
 bench/runstat.c (run.sh does): Linux keeps the RSS high-water mark across execve, so a command
 forked from python itself reports at least python's RSS (~14 MiB)."""
@@ -51,14 +59,41 @@ def main():
         return
     i = cmd.index("--vs")
     a, b = cmd[:i], cmd[i + 1:]
-    ra, rb = [], []
-    for _ in range(runs):
+    check = os.environ.get("QUIET_CHECK")
+    if not check:
+        ra, rb = [], []
+        for _ in range(runs):
+            ra.append(once(a))
+            rb.append(once(b))
+        print(pair_line(ra, rb))
+        return
+    attempts = int(os.environ.get("QUIET_ATTEMPTS", 3 * runs))
+    ra, rb, kept = [], [], []
+    while len(ra) < attempts and len(kept) < runs:
+        before = quiet(check)
         ra.append(once(a))
         rb.append(once(b))
+        if before and quiet(check):
+            kept.append(len(ra) - 1)
+    all_ratio = statistics.median(y[0] / x[0] for x, y in zip(ra, rb))
+    run_pairs = len(ra)
+    if kept:
+        ra, rb = [ra[k] for k in kept], [rb[k] for k in kept]
+    print(f"{pair_line(ra, rb)} {len(kept)} {run_pairs} {all_ratio:.3f}")
+
+
+def pair_line(ra, rb):
     ta, ma = medians(ra)
     tb, mb = medians(rb)
     ratios = [y[0] / x[0] for x, y in zip(ra, rb)]
-    print(f"{ta:.4f} {ma} {tb:.4f} {mb} {statistics.median(ratios):.3f} {min(ratios):.3f} {max(ratios):.3f}")
+    return f"{ta:.4f} {ma} {tb:.4f} {mb} {statistics.median(ratios):.3f} {min(ratios):.3f} {max(ratios):.3f}"
+
+
+def quiet(check):
+    """Whether the check command calls the cores steady right now (see the module's doc)."""
+    out = subprocess.run(check, shell=True, stdout=subprocess.PIPE, text=True, check=True).stdout.split()
+    p10, _, uneven = float(out[0]), float(out[1]), float(out[2])
+    return p10 >= 0.8 and uneven <= 25
 
 
 if __name__ == "__main__":
