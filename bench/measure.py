@@ -9,7 +9,8 @@ quieter during the measurement moves both alike), RATIO_MIN and RATIO_MAX the sm
 pair: how far one pair may be from another on this machine right now.
 
 With QUIET_CHECK set (a command printing "P10 P90 UNEVEN", bench/core_speed.c) the --vs form
-runs it before and after each pair and keeps the pairs both checks call quiet (P10 >= 0.8: at
+runs it before the first pair and after each pair, and keeps the pairs it calls quiet both
+before and after (P10 >= 0.8: at
 most a tenth of the cores' 50 ms slices below 80 % of the median slice; UNEVEN <= 25: the two
 cores within 80 % of each other in three slices of four), up to QUIET_ATTEMPTS pairs (default 3 x
 RUNS) until RUNS are kept. The line then has three more fields, "KEPT ALL ALL_RATIO": the pairs
@@ -69,12 +70,14 @@ def main():
         return
     attempts = int(os.environ.get("QUIET_ATTEMPTS", 3 * runs))
     ra, rb, kept = [], [], []
+    before = quiet(check)
     while len(ra) < attempts and len(kept) < runs:
-        before = quiet(check)
         ra.append(once(a))
         rb.append(once(b))
-        if before and quiet(check):
+        after = quiet(check)  # and before the next pair
+        if before and after:
             kept.append(len(ra) - 1)
+        before = after
     all_ratio = statistics.median(y[0] / x[0] for x, y in zip(ra, rb))
     run_pairs = len(ra)
     if kept:

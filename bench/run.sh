@@ -41,7 +41,7 @@
 # minutes at a time (other tenants), with no steal time and a load average near 0, and a
 # two-thread analyzer runs at its slower core's pace where the one-thread loop does not. So
 # bench/core_speed.c (two threads, a load/store-bound count, per 50 ms slice) runs for a second
-# before and after each pair of a real-capture ratio to the loop (figures 1 and 1c; the
+# before the first and after each pair of a real-capture ratio to the loop (figures 1 and 1c; the
 # generator's is far inside its goal), and the ratio is the median over the pairs
 # both checks found quiet (bench/measure.py, QUIET_CHECK), up to 3 x --pairs attempts. The cell
 # says how many pairs were kept and the median over all pairs; with none kept it is the median
