@@ -13,9 +13,10 @@ runs it before the first pair and after each pair, and keeps the pairs it calls 
 before and after (P10 >= 0.8: at
 most a tenth of the cores' 50 ms slices below 80 % of the median slice; UNEVEN <= 25: the two
 cores within 80 % of each other in three slices of four), up to QUIET_ATTEMPTS pairs (default 3 x
-RUNS) until RUNS are kept. The line then has three more fields, "KEPT ALL ALL_RATIO": the pairs
-kept, the pairs run, and the median ratio over all of them; the first seven are over the kept
-pairs (over all, when none was kept). The check never looks at the runs' own times.
+RUNS) until RUNS are kept. The line then has four more fields, "KEPT ALL ALL_RATIO QUIET": the
+pairs kept, the pairs run, the median ratio over all of them, and 1 when the first seven are
+over the kept pairs (at least a third of RUNS and 3 were kept), 0 when they are over all pairs.
+The check never looks at the runs' own times.
 
 Exits non-zero if any run fails. No hyperfine or GNU time needed. Set RUNSTAT to a built
 bench/runstat.c (run.sh does): Linux keeps the RSS high-water mark across execve, so a command
@@ -80,9 +81,10 @@ def main():
         before = after
     all_ratio = statistics.median(y[0] / x[0] for x, y in zip(ra, rb))
     run_pairs = len(ra)
-    if kept:
+    enough = len(kept) >= min_kept(runs)
+    if enough:
         ra, rb = [ra[k] for k in kept], [rb[k] for k in kept]
-    print(f"{pair_line(ra, rb)} {len(kept)} {run_pairs} {all_ratio:.3f}")
+    print(f"{pair_line(ra, rb)} {len(kept)} {run_pairs} {all_ratio:.3f} {int(enough)}")
 
 
 def pair_line(ra, rb):
@@ -90,6 +92,12 @@ def pair_line(ra, rb):
     tb, mb = medians(rb)
     ratios = [y[0] / x[0] for x, y in zip(ra, rb)]
     return f"{ta:.4f} {ma} {tb:.4f} {mb} {statistics.median(ratios):.3f} {min(ratios):.3f} {max(ratios):.3f}"
+
+
+def min_kept(runs):
+    """Quiet pairs enough to stand for the quiet machine: a third of those asked for, at least 3
+    (a single kept pair was as far from the next as any other pair)."""
+    return max(3, (runs + 2) // 3)
 
 
 def quiet(check):

@@ -44,9 +44,10 @@
 # before the first and after each pair of a real-capture ratio to the loop (figures 1 and 1c; the
 # generator's is far inside its goal), and the ratio is the median over the pairs
 # both checks found quiet (bench/measure.py, QUIET_CHECK), up to 3 x --pairs attempts. The cell
-# says how many pairs were kept and the median over all pairs; with none kept it is the median
-# over all, marked. The check never looks at the runs' own times. The cores' state over 5 s is
-# printed at the start and the end.
+# says how many pairs were kept and the median over all pairs; with fewer than a third of
+# --pairs kept (bench/measure.py's min_kept) it is the median over all pairs, marked. The
+# check never looks at the runs' own times. The cores' state over 5 s is printed at the start
+# and the end.
 #
 # Needs: cc and libpcap-dev (the bare read loop), python3, tshark, editcap; root for making the
 # real capture. Steps whose tool is not built (the analyzer, the plugin) say "skipped".
@@ -109,17 +110,18 @@ try: print(f'{int(sys.argv[1])/1024:.1f}')
 except ValueError: print('n/a')" "$1"; }
 # RUNS CMD... [--vs CMD...] -> bench/measure.py's line, or "failed ..." (the reason is on stderr)
 measure() { python3 "$here/bench/measure.py" "$@" || echo "failed failed failed failed failed failed failed"; }
-# "; K of N pairs on quiet cores, all N: Rx" from vs_loop's last three fields (nothing without)
+# "; K of N pairs on quiet cores, all N: Rx" from vs_loop_quiet's last four fields (nothing without)
 kept() {
-  case "$1" in
-    ''|failed) ;;
-    0) printf '; none of %s pairs on quiet cores: the machine was not quiet, the ratio is over all pairs' "$2" ;;
-    *) printf '; %s of %s pairs on quiet cores, all %s: %sx' "$1" "$2" "$2" "$3" ;;
-  esac
+  case "$1" in ''|failed) return ;; esac
+  if [ "${4:-0}" = 1 ]; then
+    printf '; %s of %s pairs on quiet cores, all %s: %sx' "$1" "$2" "$2" "$3"
+  else
+    printf '; only %s of %s pairs on quiet cores: the machine was not quiet, the ratio is over all pairs' "$1" "$2"
+  fi
 }
 # " (pairs LO-HI)" from measure's smallest and largest ratio of a pair, when there are numbers;
-# with vs_loop_quiet's last three fields too: " (pairs LO-HI; K of N pairs on quiet cores, ...)"
-spread() { case "$1$2" in *[0-9]*) printf ' (pairs %s-%s%s)' "$1" "$2" "$(kept "${3:-}" "${4:-}" "${5:-}")" ;; esac; }
+# with vs_loop_quiet's last four fields too: " (pairs LO-HI; K of N pairs on quiet cores, ...)"
+spread() { case "$1$2" in *[0-9]*) printf ' (pairs %s-%s%s)' "$1" "$2" "$(kept "${3:-}" "${4:-}" "${5:-}" "${6:-}")" ;; esac; }
 load_avg() { cut -d' ' -f1-3 /proc/loadavg; }
 # "yes" when $1 <= $2 (numbers), "no" otherwise, "n/a" when either is not a number
 within() { py "import sys
@@ -235,7 +237,7 @@ cat "$main" > /dev/null  # page cache: every reader starts warm
 # The file is read once more first: a machine that reclaims cold page cache on its own (DAMON
 # reclaim, on by default in some VMs) may have dropped it while the previous figure ran.
 vs_loop() { cat "$1" > /dev/null; measure "$pairs" "$loop" "$1" --vs "$analyzer" "${aargs[@]}" "${@:2}" "$1"; }
-# The same, and "KEPT ALL ALL_RATIO": only pairs on quiet cores (see Quiet cores at the top).
+# The same, and "KEPT ALL ALL_RATIO QUIET": pairs on quiet cores (see Quiet cores at the top).
 # For the goals on the real capture; the generator's figure is far inside its goal, and its
 # pairs take seconds each.
 vs_loop_quiet() {
@@ -243,18 +245,18 @@ vs_loop_quiet() {
 }
 if [ $have_analyzer = 1 ]; then
   read -r gl_s gl_k ga_s ga_k g_ratio g_lo g_hi <<< "$(vs_loop "$main" "${two[@]}")"
-  r_ratio="" ra_k="" r_lo="" r_hi="" r_kept="" r_all="" r_allr=""
-  if [ -n "$real" ]; then read -r rl_s rl_k ra_s ra_k r_ratio r_lo r_hi r_kept r_all r_allr <<< "$(vs_loop_quiet "$real" "${two[@]}")"; fi
+  r_ratio="" ra_k="" r_lo="" r_hi="" r_kept="" r_all="" r_allr="" r_quiet=""
+  if [ -n "$real" ]; then read -r rl_s rl_k ra_s ra_k r_ratio r_lo r_hi r_kept r_all r_allr r_quiet <<< "$(vs_loop_quiet "$real" "${two[@]}")"; fi
   out "| – | bare libpcap read loop (pcap_next_ex, touching every record) | ${gl_s} s, $(mib "$gl_k") MiB | $(cell "${rl_s:-} s, $(mib "${rl_k:-0}") MiB") | reference | |"
-  out "| 1 | gearman-analyze ${two[*]:-} vs the loop | ${ga_s} s, $(mib "$ga_k") MiB: **${g_ratio}x**$(spread "$g_lo" "$g_hi") | $(cell "${ra_s:-} s, $(mib "${ra_k:-0}") MiB: **${r_ratio}x**$(spread "$r_lo" "$r_hi" "$r_kept" "$r_all" "$r_allr")") | generator <= 1.34x (issue 10), real <= 1.5x | $(within "$g_ratio" 1.34) / $(cell "$(within "$r_ratio" 1.5)") |"
+  out "| 1 | gearman-analyze ${two[*]:-} vs the loop | ${ga_s} s, $(mib "$ga_k") MiB: **${g_ratio}x**$(spread "$g_lo" "$g_hi") | $(cell "${ra_s:-} s, $(mib "${ra_k:-0}") MiB: **${r_ratio}x**$(spread "$r_lo" "$r_hi" "$r_kept" "$r_all" "$r_allr" "$r_quiet")") | generator <= 1.34x (issue 10), real <= 1.5x | $(within "$g_ratio" 1.34) / $(cell "$(within "$r_ratio" 1.5)") |"
   if [ ${#threads_flag[@]} -gt 0 ]; then
     read -r _ _ g1_s _ g1_ratio _ _ <<< "$(vs_loop "$main" --threads 1)"
     r1_ratio=""; [ -n "$real" ] && read -r _ _ r1_s _ r1_ratio _ _ <<< "$(vs_loop "$real" --threads 1)"
     out "| 1b | the same with --threads 1 (everything on one thread) | ${g1_s} s: ${g1_ratio}x | $(cell "${r1_s:-} s: ${r1_ratio}x") | (information) | |"
   fi
   if [ -n "$real" ]; then
-    read -r nl_s _ na_s na_k n_ratio n_lo n_hi n_kept n_all n_allr <<< "$(vs_loop_quiet "$ldir/load.pcapng" "${two[@]}")"
-    out "| 1c | the real capture as pcapng (dumpcap's format), vs the loop on that file | | ${na_s} s, $(mib "$na_k") MiB vs ${nl_s} s: **${n_ratio}x**$(spread "$n_lo" "$n_hi" "$n_kept" "$n_all" "$n_allr") | <= 1.5x | $(within "$n_ratio" 1.5) |"
+    read -r nl_s _ na_s na_k n_ratio n_lo n_hi n_kept n_all n_allr n_quiet <<< "$(vs_loop_quiet "$ldir/load.pcapng" "${two[@]}")"
+    out "| 1c | the real capture as pcapng (dumpcap's format), vs the loop on that file | | ${na_s} s, $(mib "$na_k") MiB vs ${nl_s} s: **${n_ratio}x**$(spread "$n_lo" "$n_hi" "$n_kept" "$n_all" "$n_allr" "$n_quiet") | <= 1.5x | $(within "$n_ratio" 1.5) |"
     dec=igzip; command -v igzip >/dev/null || dec=gzip
     read -r z_s _ <<< "$(measure "$runs" sh -c "$dec -dc '$ldir/load.pcap.gz' > /dev/null")"
     read -r za_s za_k <<< "$(measure "$runs" "$analyzer" "${aargs[@]}" "${two[@]}" "$ldir/load.pcap.gz")"

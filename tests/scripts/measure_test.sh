@@ -21,14 +21,15 @@ SH
 
 line=$(QUIET_CHECK="bash $tmp/check.sh $tmp/n1" measure 3 true --vs true)
 read -r -a f <<< "$line"
-[ ${#f[@]} = 10 ] && pass "gated line has 10 fields" || fail "gated line: '$line'"
+[ ${#f[@]} = 11 ] && pass "gated line has 11 fields" || fail "gated line: '$line'"
+[ "${f[10]:-}" = 1 ] && pass "3 of 3 kept: the ratio is the quiet pairs'" || fail "QUIET field: '$line'"
 [ "${f[7]:-}" = 3 ] && [ "${f[8]:-}" = 7 ] && pass "3 quiet pairs kept of 7 run" || fail "kept/run: '$line'"
 [ "$(cat "$tmp/n1")" = 8 ] && pass "the check ran before the first pair and after each of the 7" || fail "check calls: $(cat "$tmp/n1")"
 
 echo "0.50 1.80 60" > "$tmp/noisy"
 line=$(QUIET_CHECK="cat $tmp/noisy" measure 2 true --vs true)
 read -r -a f <<< "$line"
-[ "${f[7]:-}" = 0 ] && [ "${f[8]:-}" = 6 ] && pass "none quiet: 0 kept, 3 x RUNS pairs run" || fail "none quiet: '$line'"
+[ "${f[7]:-}" = 0 ] && [ "${f[8]:-}" = 6 ] && [ "${f[10]:-}" = 0 ] && pass "none quiet: 0 kept, 3 x RUNS pairs run, over all" || fail "none quiet: '$line'"
 line=$(QUIET_CHECK="cat $tmp/noisy" QUIET_ATTEMPTS=4 measure 2 true --vs true)
 read -r -a f <<< "$line"
 [ "${f[8]:-}" = 4 ] && pass "QUIET_ATTEMPTS bounds the pairs run" || fail "QUIET_ATTEMPTS=4: '$line'"
@@ -40,9 +41,18 @@ for check in "0.79 1.0 0" "0.80 1.0 26"; do
   [ "${f[7]:-}" = 0 ] && pass "'$check' is not quiet" || fail "'$check' kept: '$line'"
 done
 echo "0.80 1.0 25" > "$tmp/edge"
-line=$(QUIET_CHECK="cat $tmp/edge" measure 1 true --vs true)
+line=$(QUIET_CHECK="cat $tmp/edge" measure 3 true --vs true)
 read -r -a f <<< "$line"
-[ "${f[7]:-}" = 1 ] && pass "'0.80 1.0 25' is quiet" || fail "'0.80 1.0 25' not kept: '$line'"
+[ "${f[7]:-}" = 3 ] && pass "'0.80 1.0 25' is quiet" || fail "'0.80 1.0 25' not kept: '$line'"
+
+# Too few quiet pairs stand for nothing: 1 quiet pair of 9 run for 15 asked is not the ratio.
+cat > "$tmp/once.sh" <<'SH'
+n=$(cat "$1" 2>/dev/null || echo 0); echo $((n + 1)) > "$1"
+if [ "$n" -lt 2 ]; then echo "0.90 1.02 0"; else echo "0.50 1.80 60"; fi
+SH
+line=$(QUIET_CHECK="bash $tmp/once.sh $tmp/n2" QUIET_ATTEMPTS=9 measure 15 true --vs true)
+read -r -a f <<< "$line"
+[ "${f[7]:-}" = 1 ] && [ "${f[8]:-}" = 9 ] && [ "${f[10]:-}" = 0 ] && pass "1 quiet pair of 15 asked: over all pairs" || fail "one quiet pair: '$line'"
 
 line=$(measure 2 true --vs true)
 read -r -a f <<< "$line"
