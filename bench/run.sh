@@ -115,6 +115,8 @@ kept() {
   case "$1" in ''|failed) return ;; esac
   if [ "${4:-0}" = 1 ]; then
     printf '; %s of %s pairs on quiet cores, all %s: %sx' "$1" "$2" "$2" "$3"
+  elif [ "$1" = 0 ]; then
+    printf '; none of %s pairs on quiet cores: the machine was not quiet, the ratio is over all pairs' "$2"
   else
     printf '; only %s of %s pairs on quiet cores: the machine was not quiet, the ratio is over all pairs' "$1" "$2"
   fi
