@@ -143,9 +143,9 @@ class Run : public JobSink {
     sink_ = !(config & kNoSink);
     eng_.set_sink(sink_ ? this : nullptr);
     if (g_trace)
-      std::fprintf(stderr, "config keep_jobs=%d max_open_jobs=%zu max_lingering=%zu max_pending_submits=%zu linger=%lld expect=%lld two_servers=%d\n",
-                   opt_.keep_jobs, opt_.max_open_jobs, opt_.max_lingering, opt_.max_pending_submits,
-                   (long long)opt_.linger_ns, (long long)opt_.expect_ns, two_servers_);
+      std::fprintf(stderr, "config keep_jobs=%d max_open_jobs=%zu max_lingering=%zu busy_lingering=%zu max_pending_submits=%zu linger=%lld min_linger=%lld expect=%lld two_servers=%d\n",
+                   opt_.keep_jobs, opt_.max_open_jobs, opt_.max_lingering, opt_.busy_lingering, opt_.max_pending_submits,
+                   (long long)opt_.linger_ns, (long long)opt_.min_linger_ns, (long long)opt_.expect_ns, two_servers_);
   }
 
   void step(const uint8_t* r) {
@@ -231,7 +231,8 @@ class Run : public JobSink {
     o.keep_jobs = config & kKeepJobs;
     switch ((config >> kLimitsShift) & 3) {
       case kSmallCaps:
-        o.max_open_jobs = 8; o.max_lingering = 4; o.max_pending_submits = 4; o.max_pending_requests = 4;
+        o.max_open_jobs = 8; o.max_lingering = 4; o.busy_lingering = 2; o.max_pending_submits = 4;
+        o.max_pending_requests = 4;
         break;
       case kTinyCaps:
         o.max_open_jobs = 1; o.max_lingering = 1; o.max_pending_submits = 1; o.max_pending_requests = 1;
@@ -244,7 +245,7 @@ class Run : public JobSink {
     }
     switch ((config >> kTimingShift) & 3) {
       case kDefaultTiming: break;
-      case kShortTiming: o.linger_ns = 1'000'000; o.expect_ns = 5'000'000; break;
+      case kShortTiming: o.linger_ns = 1'000'000; o.min_linger_ns = 200'000; o.expect_ns = 5'000'000; break;
       case kZeroTiming: o.linger_ns = 0; o.expect_ns = 0; break;
       case kLongLingerShortExpect: o.linger_ns = 10'000'000'000; o.expect_ns = 1'000'000; break;
     }

@@ -13,6 +13,9 @@ Engine::Engine(const Options& o) : opt_(o) {
   // A queue of no requests could not hold the one at hand: at least one waits.
   if (opt_.max_pending_submits == 0) opt_.max_pending_submits = 1;
   if (opt_.max_pending_requests == 0) opt_.max_pending_requests = 1;
+  // The hard bound holds whatever the soft one says; a job never lingers longer than linger_ns.
+  opt_.busy_lingering = std::min(opt_.busy_lingering, opt_.max_lingering);
+  opt_.min_linger_ns = std::max<Time>(0, std::min(opt_.min_linger_ns, opt_.linger_ns));
 }
 Engine::~Engine() = default;
 
@@ -130,8 +133,10 @@ void Engine::reevaluate(Job* j) {
       ++j->done_gen;
       lingering_.push_back(Timer{now_ + opt_.linger_ns, JobRef{j, j->id}, j->done_gen});
       regauge(j);
-      while (lingering_.size() > opt_.max_lingering) {
+      while (lingering_.size() > opt_.busy_lingering) {
         Timer t = lingering_.front();
+        // Lingered less than min_linger_ns (its timer was set linger_ns after it was Done).
+        if (lingering_.size() <= opt_.max_lingering && t.due - opt_.linger_ns + opt_.min_linger_ns > now_) break;
         lingering_.pop_front();
         Job* o = t.ref.get();
         if (o && o->state == JobState::Done && o->done_gen == t.gen) close(o);

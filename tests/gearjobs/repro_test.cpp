@@ -7,10 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "engine_feed.h"
 #include "gearjobs/engine.h"
-#include "gearproto/arguments.h"
-#include "gearproto/encoder.h"
-#include "gearproto/framer.h"
 
 namespace gearjobs {
 // Private sizes the public API does not show (Engine names this class its friend for tests).
@@ -25,40 +23,7 @@ void PrintTo(Event e, std::ostream* os) { *os << event_name(e); }
 namespace {
 
 using namespace gearjobs;
-using gearproto::Bytes;
-
-constexpr Time kSecond = 1'000'000'000;
-constexpr Time kT0 = 1'700'000'000 * kSecond;
-
-struct Sink : JobSink {
-  std::vector<Job> closed;
-  void on_job_closed(const Job& j) override { closed.push_back(j); }
-};
-
-// Feeds PDUs as a front end does: encoded, framed, split, then handed to the engine.
-class Feed {
- public:
-  explicit Feed(Engine& e) : eng_(e) {}
-  Effect pdu(ConnRef c, bool to_server, Time t, uint32_t type, std::initializer_list<Bytes> args) {
-    const std::string bytes = to_server ? gearproto::make_request(type, args) : gearproto::make_response(type, args);
-    const gearproto::Frame f = gearproto::frame_message(bytes, gearproto::Limits{});
-    EXPECT_EQ(f.status, gearproto::Frame::Complete);
-    const Bytes data = Bytes(bytes).substr(gearproto::kHeaderSize);
-    const gearproto::ArgSpans a = gearproto::spans_of(gearproto::split_arguments(*f.header.info, data), data);
-    PduIn in;
-    in.to_server = to_server;
-    in.frame = ++frame_;
-    in.t = t;
-    in.tag = frame_;
-    in.header = &f.header;
-    in.args = &a;
-    return eng_.on_binary(c, in);
-  }
-
- private:
-  Engine& eng_;
-  uint64_t frame_ = 0;
-};
+using namespace gearjobs::test;
 
 // Clients submit one job with the same unique ID, each gets the same handle (coalesced); the
 // last of them disconnects before the result; the worker completes and the others get the result.

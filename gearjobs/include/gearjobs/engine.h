@@ -41,12 +41,17 @@ struct Options {
   // Other unanswered requests (GRAB_JOB, PRE_SLEEP, ECHO, GET_STATUS, OPTION) per connection.
   size_t max_pending_requests = 256;
   // How long a Done job stays findable for packets that come late (a coalesced client's
-  // JOB_CREATED, a Perl worker's WORK_FAIL after its WORK_EXCEPTION); and how many may linger.
-  // The count bounds the linger only at high rates (4096 jobs are ~0.2 s at 19k jobs/s): there
-  // the lingering jobs were the job stage's largest working set (docs/performance.md), and no
-  // capture we have needs more than 10 ms.
+  // JOB_CREATED, a Perl worker's WORK_FAIL after its WORK_EXCEPTION): linger_ns, or less when
+  // many jobs end. Late packets come within a few PDUs; no capture we have needs more than 10 ms.
+  // The lingering jobs are the job stage's largest working set at high rates: past
+  // busy_lingering of them, a job closes once it has lingered min_linger_ns (at 40k jobs/s, 1024
+  // jobs are ~25 ms: the stage's data then fits a 2 MiB L2, docs/performance.md), so however
+  // high the rate, a late packet has min_linger_ns. max_lingering bounds their memory whatever
+  // their age (a clock that stands still).
   Time linger_ns = 1'000'000'000;
-  size_t max_lingering = 4096;  // 0: a Done job closes at once
+  Time min_linger_ns = 20'000'000;
+  size_t busy_lingering = 1024;
+  size_t max_lingering = 16384;  // 0: a Done job closes at once
   // How long a job that has ended on one side waits for the packet the other side must still
   // see (the worker's terminal after the client's result, the client's result after the
   // worker's, a JOB_CREATED after the worker's result) before it is Done without it.
