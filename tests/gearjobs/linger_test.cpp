@@ -65,7 +65,7 @@ TEST(GearjobsLinger, ManyDoneJobsCloseOnlyAfterTheyLingeredTheFloor) {
   ASSERT_EQ(s.sink.closed.size(), 1u);
   EXPECT_TRUE(s.closed("H:1"));
   EXPECT_EQ(eng.find(0, "H:1"), nullptr);
-  // At 12 ms H:2 (Done at 1 ms) and H:3 (2 ms) have lingered 10 ms; H:4 (3 ms) not yet.
+  // At 12 ms H:2 (Done at 1 ms) and H:3 (2 ms) have lingered 10 ms or more; H:4 (3 ms) not yet.
   s.run_job(6, kT0 + 12 * kMs);
   EXPECT_EQ(s.sink.closed.size(), 3u);
   EXPECT_TRUE(s.closed("H:2") && s.closed("H:3"));
