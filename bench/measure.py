@@ -12,9 +12,10 @@ With QUIET_CHECK set (a command printing "P10 P90 UNEVEN", bench/core_speed.c) t
 runs it before the first pair and after each pair, and keeps the pairs it calls quiet both
 before and after (P10 >= 0.8: at most a tenth of the cores' 50 ms slices below 80 % of the
 median slice; UNEVEN <= 25: the two cores within 80 % of each other in three slices of four),
-up to QUIET_ATTEMPTS pairs (default 3 x RUNS) until RUNS are kept. The line then has four more fields, "KEPT ALL ALL_RATIO QUIET": the
-pairs kept, the pairs run, the median ratio over all of them, and 1 when the first seven are
-over the kept pairs (at least a third of RUNS and 3 were kept), 0 when they are over all pairs.
+up to QUIET_ATTEMPTS pairs (default 3 x RUNS) until RUNS are kept. The line then has four more
+fields, "KEPT ALL ALL_RATIO QUIET": the pairs kept, the pairs run, the median ratio over all of
+them, and 1 when the first seven are over the kept pairs (at least a third of RUNS and 3 were
+kept), 0 when they are over all pairs.
 The check never looks at the runs' own times.
 
 Exits non-zero if any run fails. No hyperfine or GNU time needed. Set RUNSTAT to a built
