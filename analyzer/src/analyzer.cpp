@@ -15,7 +15,7 @@ Analyzer::Analyzer(Options o)
     : opt_(std::move(o)),
       conns_(opt_, *this, warnings_, totals_),
       stage_(opt_),
-      handoff_(stage_, opt_.threads) {}
+      handoff_(stage_, opt_.threads, opt_.split_args) {}
 
 Analyzer::~Analyzer() = default;
 
@@ -51,6 +51,7 @@ void Analyzer::warn_count(const std::string& kind, uint64_t count, const std::st
 std::vector<Warning> Analyzer::warnings() const {
   settle();
   std::vector<Warning> all = warnings_.list();
+  all.insert(all.end(), stage_.warnings().list().begin(), stage_.warnings().list().end());
   const gearjobs::Warnings& w = stage_.engine().warnings();
   for (int k = 0; k < gearjobs::kWarningKinds; ++k) {
     const gearjobs::WarningCount& c = w.of[k];
@@ -227,8 +228,7 @@ void Analyzer::on_pdu(Conn& c, bool to_server, const gearproto::Message& m) {
   e.t = now_;
   e.header = m.header;
   e.data = m.data;
-  if (handoff_.pdu(e) & (kMissingArguments | kEmptyRequired))
-    warnings_.count("malformed_arguments", 0, "PDUs whose arguments do not fit their type", frame_);
+  handoff_.pdu(e);
 }
 
 void Analyzer::on_admin(Conn& c, bool to_server, const gearproto::Message& m) {

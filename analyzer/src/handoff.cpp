@@ -33,9 +33,10 @@ struct OpenRec {
   bool new_server;
   netstream::Endpoint server_end, peer_end;
 };
-// A PDU in 32 bytes (records cross between the cores: the smaller the better). Then
-// info->argc packed arguments (pack_arg), then the data. Only known types come here (the
-// analyzer drops the others as malformed_pdu), so the type and the defects fit in a byte.
+// A PDU in 32 bytes (records cross between the cores: the smaller the better). Then, when the
+// reader split the arguments (kSplit), info->argc packed arguments (pack_arg); then the data.
+// Only known types come here (the analyzer drops the others as malformed_pdu), so the type and
+// the defects fit in a byte.
 struct PduRec {
   uint32_t size;
   Kind kind;
@@ -49,7 +50,7 @@ struct PduRec {
   uint64_t frame;
   int64_t t;
 };
-constexpr uint8_t kToServer = 1, kResponse = 2;
+constexpr uint8_t kToServer = 1, kResponse = 2, kSplit = 4;
 static_assert(sizeof(PduRec) == 32, "a PDU's record stays small");
 static_assert(std::is_trivially_copyable<OpenRec>::value && std::is_trivially_copyable<PduRec>::value,
               "records are copied as bytes");
@@ -114,8 +115,9 @@ void wait_for(std::mutex& mu, std::condition_variable& cv, Ready ready) {
 
 }  // namespace
 
-Handoff::Handoff(JobStage& stage, unsigned threads) : stage_(stage) {
+Handoff::Handoff(JobStage& stage, unsigned threads, Options::SplitArgs split) : stage_(stage), split_policy_(split) {
   if (threads < 2) return;
+  split_on_reader_ = split != Options::SplitArgs::Stage;
   for (Batch& b : ring_) b.bytes.reset(new uint8_t[kBatchBytes]);
   current_ = &ring_[0];
   thread_ = std::thread([this] { run(); });
@@ -141,9 +143,24 @@ void Handoff::publish() {
     published_.store(n, std::memory_order_release);
   }
   filled_.notify_one();
+  choose_splitter(n - consumed_.load(std::memory_order_acquire));
   wait_for(mu_, emptied_, [this, n] { return n - consumed_.load(std::memory_order_acquire) < kBatches; });
   current_ = &ring_[n % kBatches];
   filled_bytes_ = 0;
+}
+
+// `backlog`: batches the stage has yet to take, the one just published included. A full ring:
+// the stage is behind and the reader is about to wait, so the reader takes the split; one batch
+// or none: the stage waits for the reader, so the stage takes it. In between, as it was.
+void Handoff::choose_splitter(uint64_t backlog) {
+  switch (split_policy_) {
+    case Options::SplitArgs::Adaptive:
+      if (backlog >= kBatches - 1) split_on_reader_ = true;
+      else if (backlog <= 1) split_on_reader_ = false;
+      break;
+    case Options::SplitArgs::Alternate: split_on_reader_ = !split_on_reader_; break;
+    case Options::SplitArgs::Reader: case Options::SplitArgs::Stage: break;
+  }
 }
 
 void Handoff::settle() {
@@ -181,16 +198,15 @@ void Handoff::open(const OpenEvent& e) {
   std::memcpy(reserve(r.h.size), &r, sizeof r);
 }
 
-uint32_t Handoff::pdu_direct(const PduEvent& e) {
+void Handoff::pdu_direct(const PduEvent& e) {
   gearproto::ArgSpans& s = direct_spans_;
   gearproto::split_spans(*e.header.info, e.data, gearproto::ArgChecks::Structure, s);
   PduEvent d = e;
   d.args = &s;
   stage_.pdu(d);
-  return s.defects;
 }
 
-uint32_t Handoff::pdu(const PduEvent& e) {
+void Handoff::pdu(const PduEvent& e) {
   if (!threaded()) return pdu_direct(e);
   // The record rebuilds the header from its type (info: packet_info(type), as parse_header sets it)
   // and its length from the data's. Data too large to copy is handed over in place.
@@ -199,7 +215,8 @@ uint32_t Handoff::pdu(const PduEvent& e) {
     return pdu_direct(e);
   }
   const gearproto::PacketInfo& info = *e.header.info;
-  const size_t n = info.argc;  // the stage takes the count from the type
+  const bool split = split_on_reader_;
+  const size_t n = split ? info.argc : 0;  // the stage takes the count from the type
   const size_t size = round8(sizeof(PduRec) + n * 4 + e.data.size());
   uint8_t* p = reserve(size);
   // Fields stored straight into the batch: a record built on the stack and copied was written
@@ -207,13 +224,20 @@ uint32_t Handoff::pdu(const PduEvent& e) {
   PduRec* r = new (p) PduRec;
   r->size = uint32_t(size);
   r->kind = Kind::Pdu;
-  r->flags = uint8_t((e.to_server ? kToServer : 0) | (e.header.magic == gearproto::Magic::Res ? kResponse : 0));
+  r->flags = uint8_t((e.to_server ? kToServer : 0) | (e.header.magic == gearproto::Magic::Res ? kResponse : 0) |
+                     (split ? kSplit : 0));
   r->slot = e.slot;
   r->type = uint8_t(e.header.type);
   r->length = uint16_t(e.data.size());
   r->frame = e.frame;
   r->t = e.t;
   uint8_t* packed = p + sizeof *r;
+  if (!split) {
+    r->present = 0;
+    r->defects = 0;
+    std::memcpy(packed, e.data.data(), e.data.size());
+    return;
+  }
   const gearproto::SplitSummary s = gearproto::split_each(
       info, e.data, gearproto::ArgChecks::Structure, [packed](uint8_t i, size_t offset, size_t bytes, uint32_t) {
         const uint32_t v = pack_arg(offset, bytes);
@@ -223,7 +247,6 @@ uint32_t Handoff::pdu(const PduEvent& e) {
   r->present = s.present;
   r->defects = uint8_t(s.defects);
   std::memcpy(packed + n * 4, e.data.data(), e.data.size());
-  return s.defects;
 }
 
 void Handoff::line(const LineEvent& e) {
@@ -319,7 +342,8 @@ void Handoff::replay(const Batch& b) {
         const gearproto::PacketInfo* info = info_of(r.type);
         const size_t n = info->argc;
         const uint8_t* packed = p + sizeof r;
-        const char* data = reinterpret_cast<const char*>(packed + n * 4);
+        const bool split = r.flags & kSplit;
+        const char* data = reinterpret_cast<const char*>(packed + (split ? n * 4 : 0));
         pe.slot = r.slot;
         pe.to_server = r.flags & kToServer;
         pe.frame = r.frame;
@@ -329,14 +353,18 @@ void Handoff::replay(const Batch& b) {
         pe.header.length = r.length;
         pe.header.info = info;
         pe.data = gearproto::Bytes(data, r.length);
-        spans.data = data;
-        spans.positions = gearproto::arg_positions(r.type);
-        spans.present = r.present;
-        spans.defects = r.defects;
-        for (size_t i = 0; i < r.present; ++i) {
-          uint32_t v;
-          std::memcpy(&v, packed + i * 4, 4);
-          spans.at[i] = gearproto::ArgSpan{v & 0xffff, v >> 16};
+        if (split) {
+          spans.data = data;
+          spans.positions = gearproto::arg_positions(r.type);
+          spans.present = r.present;
+          spans.defects = r.defects;
+          for (size_t i = 0; i < r.present; ++i) {
+            uint32_t v;
+            std::memcpy(&v, packed + i * 4, 4);
+            spans.at[i] = gearproto::ArgSpan{v & 0xffff, v >> 16};
+          }
+        } else {
+          gearproto::split_spans(*info, pe.data, gearproto::ArgChecks::Structure, spans);
         }
         pe.args = &spans;
         stage_.pdu(pe);

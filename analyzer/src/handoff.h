@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "job_stage.h"
+#include "options.h"
 
 namespace gan {
 
@@ -27,7 +28,7 @@ class Handoff {
   static constexpr size_t kBatchBytes = 256 * 1024;
 
   // `threads` >= 2: the stage runs on its own thread.
-  Handoff(JobStage& stage, unsigned threads);
+  Handoff(JobStage& stage, unsigned threads, Options::SplitArgs split = Options::SplitArgs::Adaptive);
   ~Handoff();  // what was handed over is processed first
   Handoff(const Handoff&) = delete;
   Handoff& operator=(const Handoff&) = delete;
@@ -35,10 +36,12 @@ class Handoff {
   bool threaded() const { return thread_.joinable(); }
 
   void open(const OpenEvent& e);
-  // Splits the PDU's arguments (ArgChecks::Structure: the engine reads no numeric argument),
-  // straight into the record when threaded, and returns their defects (ArgSpans::defects).
-  // `e.args` is not read; `e.header.info` is not null (unknown types never reach the stage).
-  uint32_t pdu(const PduEvent& e);
+  // The PDU with its arguments split (ArgChecks::Structure: the engine reads no numeric
+  // argument). Threaded, the split is done by the side that is ahead: the reader while the ring
+  // is full (the stage is behind), else the stage thread (split_on_reader_). Either way the stage
+  // sees the same spans. `e.args` is not read; `e.header.info` is not null (unknown types never
+  // reach the stage).
+  void pdu(const PduEvent& e);
   void line(const LineEvent& e);
   void lost(Slot s, uint64_t frame);
   void close(Slot s, int64_t t);
@@ -59,11 +62,12 @@ class Handoff {
   };
   uint8_t* reserve(size_t n);  // room for a record of n bytes (a multiple of 8)
   void publish();              // the current batch to the stage thread
+  void choose_splitter(uint64_t backlog);
   void stop();
   void run();                  // the stage thread
   void replay(const Batch& b);
 
-  uint32_t pdu_direct(const PduEvent& e);
+  void pdu_direct(const PduEvent& e);
 
   JobStage& stage_;
   gearproto::ArgSpans direct_spans_;  // the direct way's
@@ -73,6 +77,12 @@ class Handoff {
   // at every access (the reader's fill level next to the ring's locks cost a miss per record).
   alignas(64) Batch* current_ = nullptr;  // being filled: ring_[published_ % kBatches] (reader thread only)
   size_t filled_bytes_ = 0;               // of current_ (reader thread only; its `used` at publish)
+  // Whether the reader splits the PDUs' arguments into the records (reader thread only; set at
+  // each publish from the ring's fill: the arguments' split is ~12 % of the reader's work, work
+  // that either side can do, so the side that waits takes it and neither core idles while the
+  // other is slow, as shared machines make one core or the other for a while).
+  bool split_on_reader_ = true;
+  Options::SplitArgs split_policy_;
   alignas(64) std::mutex mu_;
   std::condition_variable filled_;   // the stage thread waits for a batch
   std::condition_variable emptied_;  // the reader waits for a free buffer or for the stage to settle

@@ -54,6 +54,8 @@ void JobStage::pdu(const PduEvent& e) {
   in.t = e.t;
   in.header = &e.header;
   in.args = e.args;
+  if (e.args->defects & (gearproto::kMissingArguments | gearproto::kEmptyRequired))
+    warnings_.count("malformed_arguments", 0, "PDUs whose arguments do not fit their type", e.frame);
   const gearjobs::Effect eff = engine_.on_binary(c.engine, in);
   stats_.on_pdu(c.peer, e.to_server, e.header.type, *e.args, eff, e.t);
 }

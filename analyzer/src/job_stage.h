@@ -17,6 +17,7 @@
 #include "netstream/packet.h"
 #include "options.h"
 #include "statistics.h"
+#include "warning_counter.h"
 
 namespace gan {
 
@@ -85,6 +86,8 @@ class JobStage final : PeerDirectory {
 
   const Statistics& statistics() const { return stats_; }
   const Totals& job_totals() const { return totals_; }  // the fields Statistics counts
+  // The stage's own warnings (malformed_arguments: the arguments are split on either thread).
+  const WarningCounter& warnings() const { return warnings_; }
   const gearjobs::Engine& engine() const { return engine_; }
   gearjobs::Engine& engine() { return engine_; }
 
@@ -98,6 +101,7 @@ class JobStage final : PeerDirectory {
   ConnInfo& info(Slot s);
 
   Totals totals_;
+  WarningCounter warnings_;
   gearjobs::Engine engine_;
   Statistics stats_;
   std::vector<std::unique_ptr<ConnInfo>> slots_;

@@ -28,6 +28,10 @@ struct Options {
   // 2: the job engine and the statistics run on a second thread, beside reading and decoding
   // (the same results; handoff.h). 1: everything on the caller's thread.
   unsigned threads = 1;
+  // With two threads, which side splits the PDUs' arguments (handoff.h): the one that is ahead
+  // at the moment (Adaptive); tests force the reader, the stage, or each in turn per batch.
+  enum class SplitArgs : uint8_t { Adaptive, Reader, Stage, Alternate };
+  SplitArgs split_args = SplitArgs::Adaptive;
 };
 
 // The engine's settings for the analyzer: jobs are recycled once their statistics are taken.

@@ -13,7 +13,10 @@
 #include <unistd.h>
 #include <vector>
 
+#include "analyzer.h"
+#include "gearproto/encoder.h"
 #include "pcap_streams.h"
+#include "report.h"
 #include "synth.h"
 
 namespace {
@@ -137,4 +140,49 @@ TEST(AnalyzerThreads, HtmlPageIsTheSame) {
   }
   ASSERT_GT(page[0].size(), 10000u);
   EXPECT_EQ(difference(page[0], page[1]), "");
+}
+
+// With two threads either side splits a PDU's arguments (handoff.h: the one that is ahead). Each
+// way, and both mixed in one run, give what one thread gives, malformed arguments included
+// (counted by the stage whoever split them).
+TEST(AnalyzerThreads, ArgumentsSplitOnEitherSideGiveTheSameResults) {
+  using namespace gearproto;
+  using Split = gan::Options::SplitArgs;
+  synth::Script s;
+  const int cl = s.connect("10.0.0.2", 40000), wk = s.connect("10.0.0.3", 40001);
+  const int64_t kMs = 1000000;
+  int64_t t = 1000 * kMs;
+  s.send(wk, true, make_request(CAN_DO, {"f"}), t);
+  size_t malformed = 0;
+  for (int i = 0; i < 30000; ++i) {  // ~45 batches of records
+    const std::string h = "H:x:" + std::to_string(i + 1), u = "u" + std::to_string(i);
+    s.send(cl, true, make_request(SUBMIT_JOB, {"f", u, "payload"}), t += kMs / 10);
+    s.send(cl, false, make_response(JOB_CREATED, {h}), t += kMs / 10);
+    s.send(wk, false, make_response(JOB_ASSIGN, {h, "f", "payload"}), t += kMs / 10);
+    s.send(wk, true, make_request(WORK_COMPLETE, {h, "result"}), t += kMs / 10);
+    s.send(cl, false, make_response(WORK_COMPLETE, {h, "result"}), t += kMs / 10);
+    if (i % 500 == 0) {  // a submit without its separators, a status without its handle
+      s.send(cl, true, make_request(SUBMIT_JOB, {"f"}), t += kMs / 10);
+      s.send(wk, true, make_request(WORK_STATUS, {"", "1", "2"}), t += kMs / 10);
+      malformed += 2;
+    }
+  }
+  auto run = [&](unsigned threads, Split split) {
+    gan::Options o;
+    o.threads = threads;
+    o.split_args = split;
+    gan::Analyzer a(o);
+    std::string jobs;
+    a.set_job_sink([&jobs](const gan::JobRecord& r) { jobs += r.handle + "," + std::to_string(r.t_client_done) + ";"; });
+    synth::feed(a, s.segs);
+    uint64_t warned = 0;
+    for (const auto& w : a.warnings())
+      if (w.kind == "malformed_arguments") warned += w.count;
+    EXPECT_EQ(warned, malformed) << "threads " << threads << ", split " << int(split);
+    return gan::json_report(a, gan::ReportInfo{{"script"}, "test"}) + jobs;
+  };
+  const std::string one = run(1, Split::Adaptive);
+  EXPECT_NE(one.find("\"malformed_arguments\""), std::string::npos);
+  for (Split split : {Split::Reader, Split::Stage, Split::Alternate, Split::Adaptive})
+    EXPECT_EQ(difference(one, run(2, split)), "") << "split " << int(split);
 }
