@@ -24,6 +24,7 @@ gearjobs::Options plugin_engine_options() {
   gearjobs::Options o;
   o.keep_jobs = true;     // PDUs point at their jobs until the file is closed
   o.max_open_jobs = 0;    // the whole file is in memory anyway; no job is closed early
+  o.gauges = false;       // nothing here reads them
   return o;
 }
 

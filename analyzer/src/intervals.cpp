@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <stdexcept>
 
 namespace gan {
 
@@ -35,7 +36,9 @@ IntervalStats::IntervalStats(Analyzer& a, int64_t interval_ns, std::function<voi
     : a_(a),
       interval_ns_(interval_ns > 0 ? interval_ns : 1'000'000'000),
       lag_ns_(a.engine().options().linger_ns + kEmitMargin),
-      emit_(std::move(emit)) {}
+      emit_(std::move(emit)) {
+  if (!a.engine().options().gauges) throw std::logic_error("IntervalStats reads the engine's gauges: Options::gauges is off");
+}
 
 int64_t IntervalStats::floor_interval(int64_t t) const {
   int64_t r = t % interval_ns_;

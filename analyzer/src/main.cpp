@@ -201,6 +201,7 @@ int main(int argc, char** argv) {
   const int64_t interval_ns = int64_t(interval * 1e9 + 0.5);
   // Intervals wait 1.5 s to be final, held in memory meanwhile: shorter ones would be many.
   if (interval > 0 && interval_ns < 100000000) return usage_error(app, "--interval: at least 0.1 s (or 0: none)");
+  opt.gauges = live || interval_ns > 0 || !html_path.empty();  // IntervalStats' conditions below and in live.cpp
 
   gan::ReadResult check = gan::check_inputs(files);
   if (!check.ok) {

@@ -28,6 +28,9 @@ struct Options {
   // 2: the job engine and the statistics run on a second thread, beside reading and decoding
   // (the same results; handoff.h). 1: everything on the caller's thread.
   unsigned threads = 1;
+  // The engine keeps its per-function gauges of open jobs (what IntervalStats reads): off when no
+  // interval is reported.
+  bool gauges = true;
   // With two threads, which side splits the PDUs' arguments (handoff.h): the one that is ahead
   // at the moment (Adaptive); tests force the reader, the stage, or each in turn per batch.
   enum class SplitArgs : uint8_t { Adaptive, Reader, Stage, Alternate };
@@ -39,6 +42,7 @@ inline gearjobs::Options engine_options(const Options& o) {
   gearjobs::Options e;
   e.keep_jobs = false;
   e.max_open_jobs = o.max_open_jobs;
+  e.gauges = o.gauges;
   return e;
 }
 

@@ -49,6 +49,17 @@ struct Fed {
 
 }  // namespace
 
+// The open jobs at an interval's end come from the engine's gauges, which it keeps only when
+// asked (gearman-analyze asks when it reports intervals): without them, no IntervalStats.
+TEST(AnalyzerIntervals, NeedTheEnginesGauges) {
+  gan::Options o;
+  o.gauges = false;
+  gan::Analyzer a(o);
+  EXPECT_THROW(gan::IntervalStats(a, kS, [](gan::Interval&&) {}), std::logic_error);
+  gan::Analyzer b;
+  EXPECT_NO_THROW(gan::IntervalStats(b, kS, [](gan::Interval&&) {}));
+}
+
 // Job 1 runs from 0.5 s to 1.9 s; job 2 is submitted at 1.2 s and never assigned. Intervals of 1 s.
 TEST(AnalyzerIntervals, EventsLandInTheIntervalOfTheirCaptureTime) {
   synth::Script s;
