@@ -5,8 +5,9 @@
 //   anything else: structure-aware: the input is a list of TCP segments on a few connections to
 //           port 4730 (Ethernet/IPv4 frames built here), so mutations land in reassembly, the
 //           stream decoder and the job tracker instead of in pcap and IP headers.
-// Besides "no crash, no sanitizer report": every frame is counted, and the report-side
-// accessors (warnings, slowest jobs) work after finish().
+// Besides "no crash, no sanitizer report": every frame is counted, the report-side accessors
+// (warnings, slowest jobs) work after finish(), and (structure-aware inputs) two threads report
+// exactly what one thread reports.
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 
 #include "analyzer.h"
 #include "reader.h"
+#include "report.h"
 
 namespace {
 
@@ -56,8 +58,14 @@ void put32(std::string& s, uint32_t v) { put16(s, uint16_t(v >> 16)); put16(s, u
 // Record: [ctl][seq delta hi][seq delta lo][len][len bytes of payload]
 //   ctl bits 0-1: connection (client 10.0.0.2+i:40000+i), bit 2: to the server,
 //   bits 3-5: SYN/FIN/RST, bit 6: seq delta << 16 (big gaps), bit 7: seq delta negative.
+// The same frames also go to an analyzer with the job stage on a second thread that splits the
+// arguments itself (handoff.h): its report must be the single-threaded one, byte for byte.
 void segments(const uint8_t* data, size_t size) {
   gan::Analyzer a;
+  gan::Options two_threads;
+  two_threads.threads = 2;
+  two_threads.split_args = gan::Options::SplitArgs::Stage;
+  gan::Analyzer b(two_threads);
   uint32_t seq[4][2] = {};
   bool started[4][2] = {};
   size_t i = 0;
@@ -101,12 +109,16 @@ void segments(const uint8_t* data, size_t size) {
     if (!(flags & (gan::kSyn | gan::kFin | gan::kRst))) s += uint32_t(len);
     else s += uint32_t(len) + 1;
     ts += 1000 * (ctl & 0x0f);
-    a.on_frame(1 /* DLT_EN10MB */, reinterpret_cast<const uint8_t*>(f.data()), uint32_t(f.size()),
-               uint32_t(f.size()), ts);
+    for (gan::Analyzer* x : {&a, &b})
+      x->on_frame(1 /* DLT_EN10MB */, reinterpret_cast<const uint8_t*>(f.data()), uint32_t(f.size()),
+                  uint32_t(f.size()), ts);
     ++frames;
   }
   if (a.totals().frames != frames) abort();
   finish_and_check(a);
+  finish_and_check(b);
+  const gan::ReportInfo info{{"fuzz"}, "fuzz"};
+  if (gan::json_report(a, info) != gan::json_report(b, info)) abort();
 }
 
 }  // namespace
